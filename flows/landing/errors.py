@@ -1,0 +1,9 @@
+"""The one exception a landing raises for bad input."""
+
+
+class LandingError(Exception):
+    """Bad input for a landing, explained in plain words.
+
+    The message names the file or table, the column, the line, the check that
+    failed and how many rows failed it. The warehouse is left as it was.
+    """

@@ -1,0 +1,236 @@
+"""The published marts, checked against numbers computed independently from raw.
+
+Each expectation here is computed with pandas straight from the raw tables, not
+from the dbt models, so a modelling mistake shows up as a mismatch.
+"""
+
+import pandas as pd
+import pytest
+
+from tests.conftest import PipelineRun
+
+PUBLISHED_COLUMNS = {
+    "core.dim_users": [
+        "user_id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone_number",
+        "created_at",
+        "updated_at",
+        "address_id",
+        "zipcode",
+        "state",
+        "country",
+    ],
+    "core.dim_products": ["product_id", "name", "price", "inventory"],
+    "core.fact_orders": [
+        "order_id",
+        "user_id",
+        "promo_id",
+        "promo_discount",
+        "address_id",
+        "created_at",
+        "order_cost",
+        "shipping_cost",
+        "order_total",
+        "status",
+        "shipping_service",
+        "tracking_id",
+        "estimated_delivery_at",
+        "delivered_at",
+        "delivery_hours",
+        "item_quantity",
+        "distinct_products",
+    ],
+    "marketing.fact_user_orders": [
+        "user_id",
+        "order_count",
+        "first_order_at",
+        "last_order_at",
+        "total_spent",
+        "is_repeat_buyer",
+    ],
+    "marketing.repeat_rate": ["purchasers", "repeat_purchasers", "repeat_rate"],
+    "product.fact_page_views": [
+        "event_id",
+        "session_id",
+        "user_id",
+        "product_id",
+        "product_name",
+        "product_price",
+        "page_url",
+        "viewed_at",
+        "state",
+    ],
+    "product.fact_user_sessions": [
+        "session_id",
+        "user_id",
+        "session_started_at",
+        "session_ended_at",
+        "session_length_minutes",
+        "page_views",
+        "add_to_carts",
+        "checkouts",
+        "packages_shipped",
+        "order_id",
+        "is_converted",
+    ],
+    "product.fact_product_conversion": [
+        "product_id",
+        "product_name",
+        "viewing_sessions",
+        "purchasing_sessions",
+        "conversion_rate",
+    ],
+    "product.fact_inventory_changes": [
+        "product_id",
+        "product_name",
+        "changed_at",
+        "inventory_before",
+        "inventory_after",
+        "price_before",
+        "price_after",
+    ],
+    "snapshots.products_snapshot": ["product_id", "dbt_valid_from", "dbt_valid_to"],
+    "snapshots.orders_snapshot": ["order_id", "status", "dbt_valid_from", "dbt_valid_to"],
+}
+
+
+def test_the_run_reports_success_and_what_it_did(scale_1_run: PipelineRun) -> None:
+    last_lines = scale_1_run.output.strip().splitlines()[-4:]
+    assert last_lines[0].endswith(": succeeded")
+    assert last_lines[1].startswith("Rows landed (generator): addresses ")
+    assert "failed 0 (+0 unit)" in last_lines[-1]
+
+
+@pytest.mark.parametrize("relation", sorted(PUBLISHED_COLUMNS))
+def test_published_marts_have_their_columns(scale_1_run: PipelineRun, relation: str) -> None:
+    schema, table = relation.split(".")
+    columns = scale_1_run.query(
+        "select column_name from information_schema.columns"
+        f" where table_schema = '{schema}' and table_name = '{table}'"
+    )["column_name"].tolist()
+    missing = [c for c in PUBLISHED_COLUMNS[relation] if c not in columns]
+    assert not missing, f"{relation} lacks {missing}"
+
+
+def test_repeat_rate_matches_raw_orders(scale_1_run: PipelineRun) -> None:
+    orders_per_user = scale_1_run.table("raw.orders").groupby("user_id").size()
+    purchasers = int((orders_per_user >= 1).sum())
+    repeaters = int((orders_per_user >= 2).sum())
+
+    mart = scale_1_run.table("marketing.repeat_rate").iloc[0]
+    assert (mart.purchasers, mart.repeat_purchasers) == (purchasers, repeaters)
+    assert float(mart.repeat_rate) == pytest.approx(repeaters / purchasers, abs=1e-4)
+    assert 0 < repeaters < purchasers  # a real signal, not a degenerate day
+
+
+def test_order_counts_and_spend_per_user_match_raw(scale_1_run: PipelineRun) -> None:
+    users = scale_1_run.table("raw.users")[["user_id"]]
+    orders = scale_1_run.table("raw.orders")
+    per_user = orders.groupby("user_id").agg(
+        order_count=("order_id", "count"),
+        total_spent=("order_total", lambda s: s.astype(float).round(2).sum()),
+        first_order_at=("created_at", "min"),
+    )
+    expected = users.merge(per_user, on="user_id", how="left").fillna(
+        {"order_count": 0, "total_spent": 0.0}
+    )
+
+    mart = scale_1_run.table("marketing.fact_user_orders")
+    merged = expected.merge(mart, on="user_id", suffixes=("_raw", "_mart"), validate="1:1")
+    assert len(merged) == len(users) == len(mart)
+    assert (merged.order_count_raw == merged.order_count_mart).all()
+    assert merged.total_spent_mart.astype(float).values == pytest.approx(
+        merged.total_spent_raw.values, abs=0.01
+    )
+    assert (merged.is_repeat_buyer == (merged.order_count_raw >= 2)).all()
+    buyers = merged[merged.order_count_raw > 0]
+    assert (buyers.first_order_at_raw == buyers.first_order_at_mart).all()
+    assert (merged.order_count_raw == 0).any(), "some users never order"
+
+
+def test_sessions_and_conversion_match_raw_events(scale_1_run: PipelineRun) -> None:
+    events = scale_1_run.table("raw.events")
+    counts = pd.crosstab(events.session_id, events.event_type)
+    browsing = events[events.event_type != "package_shipped"]
+    span = browsing.groupby("session_id").created_at.agg(["min", "max"])
+
+    sessions = scale_1_run.table("product.fact_user_sessions").set_index("session_id")
+    assert set(sessions.index) == set(events.session_id)
+    for event_type, column in [
+        ("page_view", "page_views"),
+        ("add_to_cart", "add_to_carts"),
+        ("checkout", "checkouts"),
+        ("package_shipped", "packages_shipped"),
+    ]:
+        expected = counts.get(event_type, 0).reindex(sessions.index, fill_value=0)
+        assert (sessions[column] == expected).all(), column
+    assert (sessions.is_converted == (counts["checkout"].reindex(sessions.index) > 0)).all()
+    minutes = (span["max"] - span["min"]).dt.total_seconds() / 60
+    assert sessions.session_length_minutes.astype(float).values == pytest.approx(
+        minutes.reindex(sessions.index).values, abs=0.01
+    )
+
+    conversion = sessions.is_converted.mean()
+    expected_rate = events[events.event_type == "checkout"].session_id.nunique() / len(counts)
+    assert conversion == pytest.approx(expected_rate)
+
+
+def test_product_conversion_matches_raw(scale_1_run: PipelineRun) -> None:
+    events = scale_1_run.table("raw.events")
+    items = scale_1_run.table("raw.order_items")
+    views = events[events.event_type == "page_view"][["session_id", "product_id"]]
+    views = views.drop_duplicates()
+    checkouts = events[events.event_type == "checkout"][["session_id", "order_id"]]
+    bought = checkouts.merge(items, on="order_id")[["session_id", "product_id"]]
+    purchased = views.merge(bought.drop_duplicates(), on=["session_id", "product_id"])
+
+    viewing = views.groupby("product_id").size()
+    purchasing = purchased.groupby("product_id").size()
+
+    mart = scale_1_run.table("product.fact_product_conversion").set_index("product_id")
+    assert len(mart) == len(scale_1_run.table("raw.products"))
+    assert (mart.viewing_sessions == viewing.reindex(mart.index, fill_value=0)).all()
+    assert (mart.purchasing_sessions == purchasing.reindex(mart.index, fill_value=0)).all()
+    viewed = mart[mart.viewing_sessions > 0]
+    expected_rate = (purchasing / viewing).reindex(viewed.index, fill_value=0)
+    assert viewed.conversion_rate.astype(float).values == pytest.approx(
+        expected_rate.values, abs=1e-4
+    )
+    assert (viewed.purchasing_sessions > 0).any()
+
+
+def test_delivery_hours_and_items_match_raw_orders(scale_1_run: PipelineRun) -> None:
+    orders = scale_1_run.table("raw.orders").set_index("order_id")
+    items = scale_1_run.table("raw.order_items").groupby("order_id").quantity.sum()
+    mart = scale_1_run.table("core.fact_orders").set_index("order_id")
+    assert set(mart.index) == set(orders.index)
+
+    hours = (orders.delivered_at - orders.created_at).dt.total_seconds() / 3600
+    delivered = orders.delivered_at.notna()
+    assert delivered.any() and (~delivered).any()
+    assert mart.delivery_hours[~delivered.reindex(mart.index)].isna().all()
+    assert mart.delivery_hours[delivered.reindex(mart.index)].astype(float).values == (
+        pytest.approx(
+            hours[delivered].reindex(mart.index[delivered.reindex(mart.index)]).values, abs=0.01
+        )
+    )
+    assert (mart.item_quantity == items.reindex(mart.index)).all()
+
+
+def test_zipcodes_keep_five_characters_with_leading_zeros(scale_1_run: PipelineRun) -> None:
+    addresses = scale_1_run.table("raw.addresses").set_index("address_id")
+    users = scale_1_run.table("core.dim_users")
+    expected = users.address_id.map(addresses.zipcode).map(lambda z: f"{int(z):05d}")
+    assert (users.zipcode == expected).all()
+    assert users.zipcode.str.startswith("0").any(), "the data should hold a leading-zero zip"
+
+
+def test_page_views_are_the_raw_page_view_events(scale_1_run: PipelineRun) -> None:
+    events = scale_1_run.table("raw.events")
+    page_views = events[events.event_type == "page_view"]
+    mart = scale_1_run.table("product.fact_page_views")
+    assert sorted(mart.event_id) == sorted(page_views.event_id)
+    assert mart.product_name.notna().all() and mart.state.notna().all()
