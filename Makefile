@@ -31,3 +31,22 @@ docs-dbt: setup
 	cd dbt_project && GREENERY_DUCKDB_PATH=$${GREENERY_DUCKDB_PATH:-$(CURDIR)/warehouse/greenery.duckdb} \
 		../$(VENV)/bin/dbt docs generate --profiles-dir . && \
 		../$(VENV)/bin/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080 --no-browser
+
+# Notification blocks and automations on the current Prefect API (PREFECT_API_URL);
+# needs GREENERY_SLACK_WEBHOOK_URL and/or GREENERY_NOTIFY_WEBHOOK_URL.
+.PHONY: automations serve
+automations: setup
+	$(PY) -m deployments.setup
+
+# Local Prefect server + UI on 127.0.0.1:4200, work pool, deployment, automations and
+# a worker, until Ctrl-C.
+serve: setup
+	$(PY) -m deployments.serve
+
+# The Data Docs site the last run rebuilt, on http://127.0.0.1:8001.
+DATA_DOCS := gx/uncommitted/data_docs/local_site
+.PHONY: docs
+docs: setup
+	test -f $(DATA_DOCS)/index.html || (echo "No Data Docs yet: run 'make run' first." && false)
+	@echo "Data Docs: http://127.0.0.1:8001/index.html (Ctrl-C to stop)"
+	$(PY) -m http.server 8001 --bind 127.0.0.1 --directory $(DATA_DOCS)

@@ -1,4 +1,4 @@
-"""The daily Greenery run: land → freshness → snapshot → build and test.
+"""The daily Greenery run: land → freshness → snapshot → build → validate → record.
 
 python -m flows.daily [--as-of YYYY-MM-DD] [--raw-dir DIR] [--scale N]
                       [--seed N] [--history-days N]
@@ -12,8 +12,13 @@ from pathlib import Path
 
 import duckdb
 from prefect import flow, task
+from prefect.runtime import flow_run
+from prefect.server.api.server import SubprocessASGIServer
+from prefect.settings import PREFECT_API_URL
 
+from flows.contracts import ContractReport, validate_marts
 from flows.landing import LandingError, LandingResult, land_csv_export, land_generated
+from flows.reporting import emit_dbt_failure_event, emit_suite_event, publish_contract_artifacts
 from flows.settings import DUCKDB_PATH_ENV, duckdb_path
 from flows.summary import PipelineFailed, RunSummary
 from flows.transform import run_dbt
@@ -35,7 +40,30 @@ def land_raw_data(
         return land_generated(con, as_of=as_of, seed=seed, scale=scale, history_days=history_days)
 
 
-@flow(name="greenery_daily", flow_run_name="greenery-daily-{as_of}")
+@task(name="Validate the marts against their contracts")
+def validate_contracts(warehouse: Path) -> ContractReport:
+    return validate_marts(warehouse)
+
+
+@task(name="Record the results in Prefect")
+def record_results(summary: RunSummary) -> None:
+    for failure in summary.failures:
+        emit_dbt_failure_event(failure)
+    if summary.contracts:
+        publish_contract_artifacts(summary.contracts)
+        for suite in summary.contracts.suites:
+            emit_suite_event(suite, summary.contracts.docs_index.as_uri())
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _run_name() -> str:
+    return f"greenery-daily-{flow_run.parameters.get('as_of') or _today()}"
+
+
+@flow(name="greenery_daily", flow_run_name=_run_name)
 def greenery_daily(
     as_of: date | None = None,
     raw_dir: str | None = None,
@@ -43,7 +71,7 @@ def greenery_daily(
     seed: int = 42,
     history_days: int = 3,
 ) -> RunSummary:
-    as_of = as_of or datetime.now(UTC).date()
+    as_of = as_of or _today()
     warehouse = duckdb_path()
     os.environ[DUCKDB_PATH_ENV] = str(warehouse)  # dbt's profile reads it
 
@@ -51,14 +79,17 @@ def greenery_daily(
     summary.landing = land_raw_data(
         warehouse, as_of, Path(raw_dir) if raw_dir else None, seed, scale, history_days
     )
-    for command in (
-        ["source", "freshness"],
-        ["snapshot"],
-        ["build", "--exclude-resource-type", "snapshot"],
-    ):
+    for command in (["source", "freshness"], ["snapshot"]):
         summary.dbt.append(run_dbt(command, as_of=as_of))
         if summary.failures:
+            record_results(summary)
             raise PipelineFailed(summary)
+    summary.dbt.append(run_dbt(["build", "--exclude-resource-type", "snapshot"], as_of=as_of))
+    # Validate even after failed dbt tests: stakeholders get the whole picture.
+    summary.contracts = validate_contracts(warehouse)
+    record_results(summary)
+    if summary.problems:
+        raise PipelineFailed(summary)
     return summary
 
 
@@ -86,6 +117,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _stop_temporary_server() -> None:
+    """Stop the temporary Prefect server a run without PREFECT_API_URL starts, so
+    that its shutdown messages come before the summary rather than after it."""
+    if not PREFECT_API_URL.value():
+        SubprocessASGIServer().stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     try:
@@ -96,14 +134,14 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             history_days=args.history_days,
         )
+        lines, exit_code = summary.lines(), 0
     except PipelineFailed as failed:
-        print("\n".join(failed.summary.lines()))
-        return 1
+        lines, exit_code = failed.summary.lines(), 1
     except LandingError as error:
-        print(f"Greenery daily run: FAILED while landing raw data\n  {error}")
-        return 1
-    print("\n".join(summary.lines()))
-    return 0
+        lines, exit_code = ["Greenery daily run: FAILED while landing raw data", f"  {error}"], 1
+    _stop_temporary_server()
+    print("\n".join(lines))
+    return exit_code
 
 
 if __name__ == "__main__":

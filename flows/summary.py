@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from flows.contracts import ContractReport
 from flows.dbt_results import CheckFailure, DbtOutcome
 from flows.landing import LandingResult
 
@@ -12,16 +13,24 @@ class RunSummary:
     as_of: date
     landing: LandingResult | None = None
     dbt: list[DbtOutcome] = field(default_factory=list)
+    contracts: ContractReport | None = None
 
     @property
     def failures(self) -> list[CheckFailure]:
         return [failure for outcome in self.dbt for failure in outcome.failures]
 
+    @property
+    def problems(self) -> list[str]:
+        """One line per failed dbt node and per failed contract."""
+        suites = self.contracts.suites if self.contracts else []
+        failed_suites = [suite.describe() for suite in suites if not suite.success]
+        return [failure.describe() for failure in self.failures] + failed_suites
+
     def total(self, kind: str, *statuses: str) -> int:
         return sum(outcome.count(kind, *statuses) for outcome in self.dbt)
 
     def lines(self) -> list[str]:
-        status = "FAILED" if self.failures else "succeeded"
+        status = "FAILED" if self.problems else "succeeded"
         lines = [f"Greenery daily run for {self.as_of}: {status}"]
         if self.landing:
             landed = ", ".join(f"{t} {n}" for t, n in self.landing.rows_landed.items())
@@ -37,7 +46,14 @@ class RunSummary:
             f" failed {self.total('data test', 'fail', 'error')}"
             f" (+{self.total('unit test', 'fail', 'error')} unit)"
         )
-        lines.extend(f"  FAILED {failure.describe()}" for failure in self.failures)
+        if self.contracts:
+            suites = self.contracts.suites
+            failed = sum(not suite.success for suite in suites)
+            lines.append(
+                f"Contracts: {len(suites) - failed} of {len(suites)} suites passed;"
+                f" Data Docs: {self.contracts.docs_index}"
+            )
+        lines.extend(f"  FAILED {problem}" for problem in self.problems)
         return lines
 
 
@@ -46,6 +62,4 @@ class PipelineFailed(Exception):
 
     def __init__(self, summary: RunSummary) -> None:
         self.summary = summary
-        super().__init__(
-            "; ".join(failure.describe() for failure in summary.failures) or "the run failed"
-        )
+        super().__init__("; ".join(summary.problems) or "the run failed")

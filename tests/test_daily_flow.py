@@ -86,8 +86,8 @@ def test_a_failing_dbt_test_fails_the_run_naming_table_column_check_and_rows(
         rows = list(csv.DictReader(f))
     broken = 0
     for row in rows:
-        if row["event_type"] == "page_view" and broken < 3:
-            row["page_url"] = row["page_url"].replace("greenary.com", "greenery.example")
+        if row["event_type"] == "checkout" and broken < 3:
+            row["page_url"] = row["page_url"].replace("/checkout/", "/shipping/")
             broken += 1
     with events_csv.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -100,10 +100,10 @@ def test_a_failing_dbt_test_fails_the_run_naming_table_column_check_and_rows(
     assert run.exit_code == 1
     assert ": FAILED" in run.output
     failed = [line for line in run.output.splitlines() if line.strip().startswith("FAILED")]
-    assert failed == [
+    assert failed[0] == (
         "  FAILED staging.stg_greenery__events, column page_url: check 'url_matches_pattern'"
-        " failed on 3 rows (dbt test stg_greenery__events_product_page_url)"
-    ]
+        " failed on 3 rows (dbt test stg_greenery__events_checkout_page_url)"
+    )
 
 
 def test_freshness_is_judged_against_the_as_of_day(tmp_path: Path) -> None:

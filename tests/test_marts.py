@@ -98,10 +98,11 @@ PUBLISHED_COLUMNS = {
 
 
 def test_the_run_reports_success_and_what_it_did(scale_1_run: PipelineRun) -> None:
-    last_lines = scale_1_run.output.strip().splitlines()[-4:]
+    last_lines = scale_1_run.output.strip().splitlines()[-5:]
     assert last_lines[0].endswith(": succeeded")
     assert last_lines[1].startswith("Rows landed (generator): addresses ")
-    assert "failed 0 (+0 unit)" in last_lines[-1]
+    assert "failed 0 (+0 unit)" in last_lines[3]
+    assert last_lines[4].startswith("Contracts: 13 of 13 suites passed; Data Docs: ")
 
 
 @pytest.mark.parametrize("relation", sorted(PUBLISHED_COLUMNS))

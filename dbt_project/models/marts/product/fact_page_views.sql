@@ -35,6 +35,7 @@ final as (
         products.name as product_name,
         products.price as product_price,
         page_views.page_url,
+        {{ url_last_segment('page_views.page_url') }} as page_url_product_id,
         page_views.created_at as viewed_at,
         users.state,
         users.country,

@@ -1,0 +1,69 @@
+"""What each notification says: Jinja templates rendered by Prefect when an automation fires.
+
+Prefect renders `subject` and `body` of a SendNotification action with the triggering
+`event` (its `resource`, `related` and `payload`), the `automation`, the `firing`
+(`firing.triggered` is when it fired) and, when the template names them, Prefect
+objects looked up from the event's resources: `flow_run`, `flow`, `deployment`,
+`work_pool`... (None when the event has no such resource). The `ui_url` filter turns
+one of those objects into a link to it in the Prefect UI.
+"""
+
+from deployments.contract import DEPLOYMENT_FULL_NAME, WORK_POOL_NAME
+
+CONTRACT_FAILED_SUBJECT = "Greenery data check failed: {{ event.payload.table }}"
+
+CONTRACT_FAILED_BODY = """\
+{{ event.payload.summary }}
+
+Table: {{ event.payload.table }} (checked by {{ event.payload.checker }})
+Failed checks:
+{% for check in event.payload.failed_checks -%}
+- {{ check.check }}{% if check.column %} on column {{ check.column }}{% endif %}: \
+{{ check.failing_rows }} failing row{{ "" if check.failing_rows == 1 else "s" }}\
+{% if check.sample_values %} (for example: {{ check.sample_values[:3]|join(", ") }}){% endif %}
+{% else -%}
+- (the event named no checks)
+{% endfor %}
+Data Docs: {{ event.payload.data_docs_url or "not available" }}
+Flow run: {{ event.payload.flow_run_url or (flow_run|ui_url) or "not available" }}
+"""
+
+DAILY_RUN_FAILED_SUBJECT = (
+    "Greenery daily run {{ event.resource['prefect.state-name'] }}: {{ event.resource.name }}"
+)
+
+DAILY_RUN_FAILED_BODY = (
+    "The daily Greenery run {{ event.resource.name }} of deployment "
+    + DEPLOYMENT_FULL_NAME
+    + """ ended {{ event.resource['prefect.state-name'] }} \
+at {{ event.occurred.strftime('%Y-%m-%d %H:%M:%S %Z') }}.
+{% if event.resource['prefect.state-message'] %}\
+Message: {{ event.resource['prefect.state-message'] }}
+{% endif %}{% if flow_run %}\
+Parameters: {{ flow_run.parameters }}
+{% endif %}
+Today's marts may be stale or incomplete until a run succeeds.
+Flow run: {{ flow_run|ui_url or "see Runs in the Prefect UI" }}
+"""
+)
+
+
+def fmt_hours(hours: float) -> str:
+    """26.0 -> '26', 0.005 -> '0.005'."""
+    return f"{hours:g}"
+
+
+def daily_run_missing_subject(hours: float) -> str:
+    return f"Greenery daily run missing: none completed in {fmt_hours(hours)} hours"
+
+
+def daily_run_missing_body(hours: float) -> str:
+    # Only the f-strings are formatted; the plain literal keeps its Jinja braces.
+    return (
+        f"No run of deployment {DEPLOYMENT_FULL_NAME} has completed in the last "
+        f"{fmt_hours(hours)} hours "
+        "(checked at {{ firing.triggered.strftime('%Y-%m-%d %H:%M %Z') }}).\n"
+        "The marts stakeholders read every morning may be stale.\n"
+        f"Check that a worker for the work pool {WORK_POOL_NAME} is running, that the "
+        "deployment and its schedule are not paused, and its latest runs in the Prefect UI.\n"
+    )

@@ -1,0 +1,127 @@
+"""Create or update Greenery's notification blocks and automations on the current Prefect API.
+
+    python -m deployments.setup        (or: make automations)
+
+Reads:
+  PREFECT_API_URL               the Prefect server or Prefect Cloud workspace (required;
+                                for Cloud also PREFECT_API_KEY)
+  GREENERY_SLACK_WEBHOOK_URL    Slack incoming webhook        } at least one of
+  GREENERY_NOTIFY_WEBHOOK_URL   any URL taking a JSON POST    } these two
+  GREENERY_MISSING_RUN_HOURS    window of "daily run missing" (default 26)
+
+Idempotent: blocks and automations are found by name and updated in place, so running
+it again changes them to the current definitions and never duplicates them. An
+automation someone paused stays paused. The URLs are never printed.
+"""
+
+import argparse
+import os
+import sys
+from collections.abc import Iterable, Mapping
+
+from prefect.automations import Automation
+from prefect.client.orchestration import get_client
+from prefect.exceptions import ObjectNotFound
+from prefect.settings import PREFECT_API_URL
+
+from deployments import automations
+from deployments.contract import DEPLOYMENT_FULL_NAME
+from deployments.notifications import CHANNELS, ChannelConfigError, configured_channels, save_block
+
+EXIT_CONFIG = 2
+EXIT_API = 1
+
+
+def apply_automation(automation: Automation) -> str:
+    """Create the automation, or update the one with its name in place; what was done."""
+    with get_client(sync_client=True) as client:
+        existing = client.read_automations_by_name(automation.name)
+        if not existing:
+            automation.create()
+            return "created"
+        keep, *duplicates = existing
+        for duplicate in duplicates:
+            client.delete_automation(duplicate.id)
+    automation.id = keep.id
+    automation.enabled = keep.enabled  # don't undo a deliberate pause
+    automation.update()
+    done = "updated" if keep.enabled else "updated (left paused)"
+    if duplicates:
+        done += f", removed {len(duplicates)} duplicate(s)"
+    return done
+
+
+def deployment_status() -> str:
+    with get_client(sync_client=True) as client:
+        try:
+            deployment = client.read_deployment_by_name(DEPLOYMENT_FULL_NAME)
+        except ObjectNotFound:
+            return (
+                f"Deployment {DEPLOYMENT_FULL_NAME}: not deployed yet. The run automations "
+                "match it by name and apply once it is (prefect deploy --all)."
+            )
+    return f"Deployment {DEPLOYMENT_FULL_NAME}: found (id {deployment.id})."
+
+
+def _redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def run(environ: Mapping[str, str]) -> int:
+    try:
+        urls = configured_channels(environ)
+        missing_hours = automations.missing_run_hours(environ)
+    except (ChannelConfigError, ValueError) as error:
+        print(f"Greenery automation setup: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+
+    api_url = PREFECT_API_URL.value()
+    if not api_url:
+        print(
+            "Greenery automation setup: PREFECT_API_URL is not set. Point it at the Prefect "
+            "server (e.g. http://127.0.0.1:4200/api) or Prefect Cloud workspace to configure "
+            "(for Cloud also set PREFECT_API_KEY, or run `prefect cloud login`).",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+
+    secrets = list(urls.values())
+    try:
+        print(f"Prefect API: {api_url}")
+        print("Notification channels:")
+        block_ids = []
+        for channel in CHANNELS:
+            if channel not in urls:
+                print(f"  {channel.label}: not configured ({channel.env_var} is not set)")
+                continue
+            block_ids.append(save_block(channel, urls[channel]))
+            print(
+                f"  {channel.label}: block '{channel.block_name}' ({channel.block_type}) "
+                f"saved, URL from {channel.env_var}"
+            )
+
+        print("Automations:")
+        for automation in automations.all_automations(block_ids, missing_hours):
+            print(f"  {apply_automation(automation)}: {automation.name}")
+        print(deployment_status())
+    except Exception as error:  # any API failure: report it without the URLs
+        message = _redact(f"{type(error).__name__}: {error}", secrets)
+        print(f"Greenery automation setup failed against {api_url}: {message}", file=sys.stderr)
+        return EXIT_API
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m deployments.setup",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.parse_args(argv)
+    return run(os.environ)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

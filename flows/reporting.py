@@ -1,0 +1,132 @@
+"""Record a run's check results in Prefect: artifacts for people, events for automations.
+
+Every GX suite emits `greenery.contract.passed` or `greenery.contract.failed`;
+every failed dbt test emits `greenery.contract.failed` too, with the same
+payload shape, so that one automation can tell stakeholders about either.
+"""
+
+from typing import Any
+
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.events import emit_event
+from prefect.runtime import flow_run
+
+from flows.contracts import ContractReport, SuiteResult
+from flows.dbt_results import CheckFailure
+
+PASSED = "greenery.contract.passed"
+FAILED = "greenery.contract.failed"
+
+
+def _table_resource(table: str) -> dict[str, str]:
+    return {"prefect.resource.id": f"greenery.table.{table}", "prefect.resource.name": table}
+
+
+def _flow_run_related() -> list[dict[str, str]]:
+    if flow_run.id is None:
+        return []
+    return [
+        {
+            "prefect.resource.id": f"prefect.flow-run.{flow_run.id}",
+            "prefect.resource.role": "flow-run",
+            "prefect.resource.name": str(flow_run.name),
+        }
+    ]
+
+
+def _emit(event: str, table: str, payload: dict[str, Any]) -> None:
+    emit_event(
+        event=event,
+        resource=_table_resource(table),
+        related=_flow_run_related(),
+        payload={**payload, "table": table, "flow_run_url": flow_run.ui_url},
+    )
+
+
+def emit_suite_event(suite: SuiteResult, docs_index: str) -> None:
+    _emit(
+        PASSED if suite.success else FAILED,
+        suite.mart,
+        {
+            "checker": "great_expectations",
+            "suite": suite.suite,
+            "summary": suite.describe(),
+            "expectations_evaluated": suite.evaluated,
+            "failed_checks": [
+                {
+                    "check": failure.expectation,
+                    "description": failure.description,
+                    "column": failure.column,
+                    "failing_rows": failure.unexpected_count,
+                    "sample_values": failure.sample_values,
+                    "failing_keys": failure.unexpected_keys,
+                }
+                for failure in suite.failures
+            ],
+            "data_docs_url": suite.docs_page or docs_index,
+        },
+    )
+
+
+def emit_dbt_failure_event(failure: CheckFailure) -> None:
+    _emit(
+        FAILED,
+        failure.relation,
+        {
+            "checker": "dbt",
+            "summary": failure.describe(),
+            "failed_checks": [
+                {
+                    "check": failure.check,
+                    "description": f"dbt {failure.kind} {failure.node}",
+                    "column": failure.column,
+                    "failing_rows": failure.failing_rows,
+                    "sample_values": [],
+                }
+            ],
+            "data_docs_url": None,
+        },
+    )
+
+
+def contracts_markdown(report: ContractReport) -> str:
+    lines = [
+        "# Greenery data contracts",
+        "",
+        f"Data Docs: [{report.docs_index}]({report.docs_index.as_uri()})",
+        "",
+        "| mart | expectations evaluated | failed | status | Data Docs |",
+        "| --- | ---: | ---: | --- | --- |",
+    ]
+    for suite in report.suites:
+        status = "passed" if suite.success else "**FAILED**"
+        link = f"[open]({suite.docs_page})" if suite.docs_page else ""
+        lines.append(f"| {suite.mart} | {suite.evaluated} | {suite.failed} | {status} | {link} |")
+    return "\n".join(lines)
+
+
+def failed_expectations_table(report: ContractReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "mart": suite.mart,
+            "expectation": failure.expectation,
+            "column": failure.column or "",
+            "unexpected_count": failure.unexpected_count,
+            "sample_values": ", ".join(failure.sample_values),
+        }
+        for suite in report.suites
+        for failure in suite.failures
+    ]
+
+
+def publish_contract_artifacts(report: ContractReport) -> None:
+    create_markdown_artifact(
+        key="greenery-contracts",
+        markdown=contracts_markdown(report),
+        description="Data contract results per published mart",
+    )
+    create_table_artifact(
+        key="greenery-failed-expectations",
+        table=failed_expectations_table(report),
+        description="Failed expectations and their unexpected row counts",
+    )

@@ -1,0 +1,160 @@
+"""Real servers for tests: a Prefect server subprocess and an HTTP webhook receiver.
+
+    with prefect_server(tmp_path) as api_url: ...
+    with webhook_receiver() as (url, received):
+        ...
+        received.wait_for(lambda post: "page_url" in post.text, timeout=30)
+
+Both listen on 127.0.0.1 only, on free ports, and are stopped on exit.
+"""
+
+import contextlib
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from deployments import local_server
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def client_env(api_url: str, home: Path, **extra: str) -> dict[str, str]:
+    """The environment for a subprocess that talks to the test server: this process's
+    environment without its Prefect and Greenery settings, pointed at `api_url`."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PREFECT_", "GREENERY_"))
+    }
+    return env | {
+        "PREFECT_API_URL": api_url,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        **extra,
+    }
+
+
+@contextlib.contextmanager
+def prefect_server(tmp_path: Path, timeout: float = 90, ui: bool = False) -> Iterator[str]:
+    """A real `prefect server start` on a free port, its PREFECT_HOME under tmp_path.
+
+    Yields its API URL (http://127.0.0.1:PORT/api). Analytics are off, and no PREFECT_*
+    variable of the caller reaches it. Its output goes to tmp_path/prefect-server.log
+    (shown in the error if it fails to start).
+    """
+    port = free_port()
+    home = tmp_path / "prefect-home"
+    home.mkdir(parents=True, exist_ok=True)
+    # Nothing from the caller's Prefect configuration (profile, database, API key...).
+    base = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
+    env = local_server.server_env(home, HOST, port, base=base)
+    log_path = tmp_path / "prefect-server.log"
+    api_url = env["PREFECT_API_URL"]
+    with log_path.open("wb") as log:
+        process = local_server.start(HOST, port, env, log=log, ui=ui)
+        try:
+            try:
+                local_server.wait_until_healthy(api_url, process, timeout=timeout)
+            except RuntimeError as error:
+                tail = log_path.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{error}\n--- {log_path} ---\n{tail}") from None
+            yield api_url
+        finally:
+            local_server.stop(process)
+
+
+@dataclass(frozen=True)
+class Post:
+    """One request the receiver got."""
+
+    path: str
+    text: str
+    json: Any  # the parsed body, or None when it is not JSON
+
+
+class Received:
+    """What a webhook_receiver got, in order; safe to read while requests arrive."""
+
+    def __init__(self) -> None:
+        self._posts: list[Post] = []
+        self._changed = threading.Condition()
+
+    def add(self, post: Post) -> None:
+        with self._changed:
+            self._posts.append(post)
+            self._changed.notify_all()
+
+    @property
+    def posts(self) -> list[Post]:
+        with self._changed:
+            return list(self._posts)
+
+    def __len__(self) -> int:
+        return len(self.posts)
+
+    def __iter__(self) -> Iterator[Post]:
+        return iter(self.posts)
+
+    def wait_for(self, predicate: Callable[[Post], bool], timeout: float = 30) -> Post:
+        """The first post (already received or arriving within `timeout` s) matching."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for post in self._posts:
+                    if predicate(post):
+                        return post
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    got = "\n".join(f"  {post.path}: {post.text[:300]}" for post in self._posts)
+                    raise TimeoutError(
+                        f"no matching POST within {timeout} s; received {len(self._posts)}:\n{got}"
+                    )
+                self._changed.wait(remaining)
+
+    def matching(self, predicate: Callable[[Post], bool]) -> list[Post]:
+        return [post for post in self.posts if predicate(post)]
+
+
+@contextlib.contextmanager
+def webhook_receiver() -> Iterator[tuple[str, Received]]:
+    """A real HTTP server on 127.0.0.1 recording every POST; yields (url, received)."""
+    received = Received()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            text = self.rfile.read(length).decode("utf-8", errors="replace")
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                parsed = None
+            received.add(Post(path=self.path, text=text, json=parsed))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+            pass
+
+    server = ThreadingHTTPServer((HOST, 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, name="webhook-receiver", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{server.server_address[1]}/notify", received
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -1,0 +1,280 @@
+"""The marts' data contracts (Great Expectations suites in gx/) on clean and broken warehouses.
+
+Each module-scoped report validates its own copy of the scale-1 warehouse against its own
+copy of the GX project, so Data Docs written here never mix with the repository's.
+"""
+
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import duckdb
+import great_expectations as gx
+import pytest
+
+from flows.contracts import ContractReport, SuiteResult, validate_marts
+from flows.contracts import validate as contracts_validate
+from tests.conftest import PipelineRun
+
+MARTS = {
+    "core.dim_users",
+    "core.dim_products",
+    "core.fact_orders",
+    "marketing.fact_user_orders",
+    "marketing.repeat_rate",
+    "marketing.fact_first_orders",
+    "marketing.repeat_purchase_drivers",
+    "product.fact_page_views",
+    "product.fact_user_sessions",
+    "product.fact_product_conversion",
+    "product.fact_inventory_changes",
+    "snapshots.products_snapshot",
+    "snapshots.orders_snapshot",
+}
+PII_COLUMNS = {"email", "phone_number", "first_name", "last_name", "address"}
+URL_EXPECTATIONS = {"expect_column_values_to_match_regex", "expect_column_pair_values_to_be_equal"}
+
+
+@pytest.fixture(scope="module")
+def gx_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A copy of the committed GX project (without uncommitted/) that validate_marts uses."""
+    project = tmp_path_factory.mktemp("gx") / "gx"
+    shutil.copytree(
+        contracts_validate.GX_PROJECT_DIR, project, ignore=shutil.ignore_patterns("uncommitted")
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(contracts_validate, "GX_PROJECT_DIR", project)
+        yield project
+
+
+def copy_warehouse(run: PipelineRun, directory: Path) -> Path:
+    """A copy of the run's warehouse file, checkpointed first: this process may still hold
+    the file open, with the latest writes only in its write-ahead log."""
+    with duckdb.connect(str(run.warehouse)) as con:
+        con.execute("checkpoint")
+    warehouse = directory / "greenery.duckdb"
+    shutil.copy(run.warehouse, warehouse)
+    return warehouse
+
+
+def break_page_urls(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """Give four page views a broken page_url, and page_url_product_id to match (the id the
+    URL ends in, as fact_page_views computes it). Returns {kind: (event_id, url)}."""
+    views = con.sql(
+        "select event_id, product_id from product.fact_page_views order by event_id limit 4"
+    ).fetchall()
+    [(another_product,)] = con.execute(
+        "select min(product_id) from core.dim_products where product_id <> ?", [views[2][1]]
+    ).fetchall()
+    urls = {
+        "wrong domain": f"https://greenery.example/product/{views[0][1]}",
+        "wrong path": f"https://greenary.com/checkout/{views[1][1]}",
+        "another product": f"https://greenary.com/product/{another_product}",
+        "not a uuid": "https://greenary.com/product/monstera-deliciosa",
+    }
+    broken = {
+        kind: (event_id, url)
+        for (kind, url), (event_id, _) in zip(urls.items(), views, strict=True)
+    }
+    for event_id, url in broken.values():
+        con.execute(
+            "update product.fact_page_views set page_url = ?, page_url_product_id = ?"
+            " where event_id = ?",
+            [url, url.rsplit("/", 1)[1], event_id],
+        )
+    return broken
+
+
+def file_path(url: str) -> Path:
+    return Path(unquote(urlparse(url).path))
+
+
+def suite(report: ContractReport, mart: str) -> SuiteResult:
+    [result] = [s for s in report.suites if s.mart == mart]
+    return result
+
+
+@pytest.fixture(scope="module")
+def clean_report(
+    gx_project: Path, scale_1_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
+) -> ContractReport:
+    return validate_marts(copy_warehouse(scale_1_run, tmp_path_factory.mktemp("clean")))
+
+
+@pytest.fixture(scope="module")
+def broken(
+    gx_project: Path, scale_1_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[ContractReport, dict[str, tuple[str, str]]]:
+    """One warehouse with four kinds of breach, validated once: broken page URLs, a negative
+    price, an order total off by 5 dollars, and a missing mart."""
+    warehouse = copy_warehouse(scale_1_run, tmp_path_factory.mktemp("broken"))
+    with duckdb.connect(str(warehouse)) as con:
+        broken_urls = break_page_urls(con)
+        con.execute(
+            "update core.dim_products set price = -1"
+            " where product_id = (select min(product_id) from core.dim_products)"
+        )
+        con.execute(
+            "update core.fact_orders set order_total = order_total + 5"
+            " where order_id = (select min(order_id) from core.fact_orders)"
+        )
+        con.execute("drop table marketing.repeat_rate")
+    return validate_marts(warehouse), broken_urls
+
+
+def test_every_suite_passes_on_a_clean_run(clean_report: ContractReport) -> None:
+    assert {s.mart for s in clean_report.suites} == MARTS
+    assert clean_report.success, "\n".join(s.describe() for s in clean_report.suites)
+    for result in clean_report.suites:
+        assert result.suite == result.mart
+        assert result.evaluated >= 7 and result.failed == 0 and not result.failures
+        assert result.describe() == f"{result.mart}: all {result.evaluated} expectations passed"
+        assert result.docs_page and file_path(result.docs_page).is_file()
+    assert clean_report.docs_index.is_file()
+    assert clean_report.docs_index.is_relative_to(contracts_validate.GX_PROJECT_DIR)
+
+
+def test_every_suite_checks_the_exact_column_set_of_its_mart(
+    gx_project: Path, scale_1_run: PipelineRun
+) -> None:
+    context = gx.get_context(mode="file", context_root_dir=gx_project)
+    suites = {s.name: s for s in context.suites.all()}
+    assert set(suites) == MARTS
+    for name, expectation_suite in suites.items():
+        [columns] = [
+            e
+            for e in expectation_suite.expectations
+            if e.expectation_type == "expect_table_columns_to_match_set"
+        ]
+        assert columns.exact_match, name
+        assert set(columns.column_set) == set(scale_1_run.table(name).columns), name
+
+
+def test_suites_are_described_portable_and_keep_personal_data_out_of_data_docs(
+    gx_project: Path,
+) -> None:
+    context = gx.get_context(mode="file", context_root_dir=gx_project)
+    for expectation_suite in context.suites.all():
+        for expectation in expectation_suite.expectations:
+            config = expectation.configuration
+            # Stakeholders read the description; "$" would be taken for a template parameter.
+            assert config.description and "$" not in config.description, config
+            if "regex" in config.kwargs:  # anchored: every backend matches the whole value
+                assert re.fullmatch(r"\^.*\$", config.kwargs["regex"]), config
+            kwargs = config.kwargs
+            columns = {kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B")}
+            columns |= set(kwargs.get("column_list", []))
+            if expectation_suite.name == "core.dim_users" and columns & PII_COLUMNS:
+                # the only value a failing not-null check can show is null
+                assert expectation.expectation_type == "expect_column_values_to_not_be_null"
+
+
+def test_the_same_suites_pass_in_a_sql_database(
+    gx_project: Path, scale_1_run: PipelineRun, tmp_path: Path
+) -> None:
+    """Backend-neutral suites: the Snowflake target will validate in the warehouse with a SQL
+    datasource. SQLite stands in for it here, with the marts copied over."""
+    database = tmp_path / "marts.sqlite"
+    with sqlite3.connect(database) as con:
+        for mart in MARTS:
+            scale_1_run.table(mart).to_sql(mart.replace(".", "__"), con, index=False)
+    suites = gx.get_context(mode="file", context_root_dir=gx_project).suites
+    sql = gx.get_context(mode="ephemeral").data_sources.add_sqlite(
+        "marts", connection_string=f"sqlite:///{database}"
+    )
+    for mart in sorted(MARTS):
+        asset = sql.add_table_asset(mart, table_name=mart.replace(".", "__"))
+        batch = asset.add_batch_definition_whole_table("whole table").get_batch()
+        result = batch.validate(suites.get(mart))
+        failed = [r.expectation_config.description for r in result.results if not r.success]
+        assert result.success, (mart, failed)
+
+
+def test_broken_page_urls_fail_fact_page_views_naming_the_rows(
+    broken: tuple[ContractReport, dict[str, tuple[str, str]]],
+) -> None:
+    report, broken_urls = broken
+    page_views = suite(report, "product.fact_page_views")
+    assert not page_views.success and not report.success
+    url_failures = {
+        f.expectation: f for f in page_views.failures if f.expectation in URL_EXPECTATIONS
+    }
+    assert set(url_failures) == URL_EXPECTATIONS
+    assert {f.expectation for f in page_views.failures} == URL_EXPECTATIONS
+
+    pattern = url_failures["expect_column_values_to_match_regex"]
+    assert pattern.column == "page_url"
+    assert pattern.description == (
+        "Every page_url is a greenary.com product page:"
+        " https://greenary.com/product/ followed by a product id"
+    )
+    off_pattern = [broken_urls[kind] for kind in ("wrong domain", "wrong path", "not a uuid")]
+    assert pattern.unexpected_count == 3
+    assert set(pattern.unexpected_keys) == {event_id for event_id, _ in off_pattern}
+    assert set(pattern.sample_values) == {url for _, url in off_pattern}
+
+    own_product = url_failures["expect_column_pair_values_to_be_equal"]
+    assert own_product.column == "product_id, page_url_product_id"
+    off_product = [broken_urls[kind] for kind in ("another product", "not a uuid")]
+    assert own_product.unexpected_count == 2
+    assert set(own_product.unexpected_keys) == {event_id for event_id, _ in off_product}
+    url_ids = {sample.split(", ")[1] for sample in own_product.sample_values}
+    assert url_ids == {url.rsplit("/", 1)[1] for _, url in off_product}
+
+    keys = set(pattern.unexpected_keys) | set(own_product.unexpected_keys)
+    assert keys == {event_id for event_id, _ in broken_urls.values()}
+    description = page_views.describe()
+    assert description.startswith("product.fact_page_views: 2 of ")
+    assert "column page_url: check 'Every page_url is a greenary.com product page" in description
+    assert "failed on 3 rows (expect_column_values_to_match_regex)" in description
+    assert "https://greenery.example/product/" in description
+
+
+def test_other_breaches_fail_their_suites_with_the_right_counts(
+    broken: tuple[ContractReport, dict[str, tuple[str, str]]],
+) -> None:
+    report, _ = broken
+    [price] = suite(report, "core.dim_products").failures
+    assert (price.expectation, price.column) == ("expect_column_values_to_be_between", "price")
+    assert (price.unexpected_count, price.sample_values) == (1, ["-1.0"])
+    assert len(price.unexpected_keys) == 1
+
+    [total] = suite(report, "core.fact_orders").failures
+    assert total.expectation == "expect_multicolumn_values_to_add_up"
+    assert total.column == "order_total, order_cost, shipping_cost, promo_discount"
+    assert total.unexpected_count == 1
+    assert "check 'Every order total equals items' cost plus shipping minus the promo discount" in (
+        suite(report, "core.fact_orders").describe()
+    )
+
+    missing = suite(report, "marketing.repeat_rate")
+    assert not missing.success and missing.docs_page is None
+    assert "repeat_rate does not exist" in missing.describe()
+
+    broken_marts = {
+        "product.fact_page_views",
+        "core.dim_products",
+        "core.fact_orders",
+        "marketing.repeat_rate",
+    }
+    assert {s.mart for s in report.suites if not s.success} == broken_marts
+
+
+def test_data_docs_list_every_suite_and_show_the_offending_values(
+    broken: tuple[ContractReport, dict[str, tuple[str, str]]],
+) -> None:
+    report, broken_urls = broken
+    index = report.docs_index.read_text()
+    for mart in MARTS:
+        assert f"'_expectation_suite_name_sort': '{mart}'" in index, mart
+    page_views = suite(report, "product.fact_page_views")
+    assert page_views.docs_page
+    page = file_path(page_views.docs_page)
+    assert page.relative_to(report.docs_index.parent).as_posix() in index
+    html = page.read_text()
+    for event_id, url in broken_urls.values():
+        assert event_id in html and url.rsplit("/", 1)[1] in html
+    assert broken_urls["wrong domain"][1] in html and broken_urls["wrong path"][1] in html

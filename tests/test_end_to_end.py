@@ -1,0 +1,171 @@
+"""End to end: the daily flow against a real Prefect server, with the automations set up
+and a real webhook receiver on 127.0.0.1 standing in for the stakeholders' channel."""
+
+import csv
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import httpx
+import pytest
+
+from flows.landing import land_generated, write_csv_export
+from flows.settings import REPO_ROOT
+from tests.conftest import AS_OF
+from tests.servers import Post, Received, client_env, prefect_server, webhook_receiver
+
+NOTIFICATION_TIMEOUT_S = 30
+
+
+@dataclass
+class Stack:
+    api_url: str
+    env: dict[str, str]
+    received: Received
+    tmp: Path
+
+    def run_flow(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {**self.env, "GREENERY_DUCKDB_PATH": str(self.tmp / f"{name}.duckdb")}
+        return subprocess.run(
+            [sys.executable, "-m", "flows.daily", "--as-of", AS_OF.isoformat(), *args],
+            env=env,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        response = httpx.post(
+            f"{self.api_url}/events/filter",
+            json={"filter": {"event": {"name": [name]}}, "limit": 50},
+        )
+        response.raise_for_status()
+        return response.json()["events"]
+
+    def artifact(self, key: str) -> dict[str, Any]:
+        response = httpx.post(
+            f"{self.api_url}/artifacts/latest/filter", json={"artifacts": {"key": {"any_": [key]}}}
+        )
+        response.raise_for_status()
+        [artifact] = response.json()
+        return artifact
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    tmp = tmp_path_factory.mktemp("e2e")
+    with prefect_server(tmp) as api_url, webhook_receiver() as (url, received):
+        env = client_env(api_url, tmp / "client-home", GREENERY_NOTIFY_WEBHOOK_URL=url)
+        subprocess.run(
+            [sys.executable, "-m", "deployments.setup"],
+            env=env,
+            cwd=REPO_ROOT,
+            check=True,
+            capture_output=True,
+        )
+        yield Stack(api_url, env, received, tmp)
+
+
+def _export_with(tmp: Path, table: str, change: Any) -> tuple[Path, list[str]]:
+    """A CSV export of a generated shop with `change(rows) -> changed keys` applied to a table."""
+    export = tmp / f"export-{table}-{time.monotonic_ns()}"
+    with duckdb.connect(str(tmp / f"source-{export.name}.duckdb")) as con:
+        land_generated(con, as_of=AS_OF, seed=5)
+        write_csv_export(con, export)
+    path = export / f"{table}.csv"
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    changed = change(rows)
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return export, changed
+
+
+def _break_page_urls(rows: list[dict[str, str]]) -> list[str]:
+    page_views = [row for row in rows if row["event_type"] == "page_view"]
+    other_product = next(
+        r["product_id"] for r in page_views if r["product_id"] != page_views[0]["product_id"]
+    )
+    breakages = [
+        lambda row: row["page_url"].replace("https://greenary.com", "https://greenery.example"),
+        lambda row: row["page_url"].replace("/product/", "/checkout/"),
+        lambda row: f"https://greenary.com/product/{other_product}",
+        lambda row: "https://greenary.com/product/not-a-uuid",
+    ]
+    for row, breakage in zip(page_views, breakages, strict=False):
+        row["page_url"] = breakage(row)
+    return [row["event_id"] for row in page_views[: len(breakages)]]
+
+
+def _names(post: Post, *words: str) -> bool:
+    return all(word in post.text for word in words)
+
+
+def test_a_clean_run_sends_no_contract_notification(stack: Stack) -> None:
+    run = stack.run_flow("clean")
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert run.stdout.strip().splitlines()[-1].startswith("Contracts: 13 of 13 suites passed")
+
+    passed = stack.events("greenery.contract.passed")
+    assert len(passed) == 13
+    assert stack.events("greenery.contract.failed") == []
+    time.sleep(10)  # time enough for an automation to have fired, had one matched
+    assert len(stack.received) == 0, [post.text for post in stack.received]
+
+
+def test_broken_page_urls_fail_the_run_and_notify_within_30_s(stack: Stack) -> None:
+    export, broken_ids = _export_with(stack.tmp, "events", _break_page_urls)
+
+    run = stack.run_flow("broken-urls", "--raw-dir", str(export))
+    finished = time.monotonic()
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert "FAILED product.fact_page_views" in run.stdout
+
+    post = stack.received.wait_for(
+        lambda post: _names(post, "fact_page_views", "page_url"), timeout=NOTIFICATION_TIMEOUT_S
+    )
+    assert time.monotonic() - finished < NOTIFICATION_TIMEOUT_S
+    assert "greenery" in post.text
+
+    [event] = [
+        e
+        for e in stack.events("greenery.contract.failed")
+        if e["resource"]["prefect.resource.name"] == "product.fact_page_views"
+    ]
+    url_checks = [
+        check
+        for check in event["payload"]["failed_checks"]
+        if "page_url" in (check["column"] or "")
+    ]
+    reported = {key for check in url_checks for key in check["failing_keys"]}
+    assert reported == set(broken_ids)
+    assert all(check["failing_rows"] and check["sample_values"] for check in url_checks)
+
+    contracts = stack.artifact("greenery-contracts")
+    assert "| product.fact_page_views |" in contracts["data"]
+    assert "**FAILED**" in contracts["data"]
+    failed_table = stack.artifact("greenery-failed-expectations")
+    assert "page_url" in str(failed_table["data"])
+
+
+def test_an_order_total_that_does_not_add_up_fails_the_run_and_notifies(stack: Stack) -> None:
+    def inflate_totals(rows: list[dict[str, str]]) -> list[str]:
+        for row in rows[:2]:
+            row["order_total"] = str(round(float(row["order_total"]) + 5, 2))
+        return [row["order_id"] for row in rows[:2]]
+
+    export, _ = _export_with(stack.tmp, "orders", inflate_totals)
+    run = stack.run_flow("bad-totals", "--raw-dir", str(export))
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert "FAILED core.fact_orders" in run.stdout
+    stack.received.wait_for(
+        lambda post: _names(post, "fact_orders", "order_total"), timeout=NOTIFICATION_TIMEOUT_S
+    )
