@@ -98,7 +98,7 @@ def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
                 kind=kind,
                 check=test_metadata.name if test_metadata else node.name,
                 relation=_concerned_relation(node, manifest),
-                column=getattr(node, "column_name", None),
+                column=getattr(node, "column_name", None) or getattr(node, "loaded_at_field", None),
                 failing_rows=result.failures if kind == "data test" else None,
                 message=_failure_message(result, status),
             )

@@ -126,7 +126,7 @@ def test_freshness_is_judged_against_the_as_of_day(tmp_path: Path) -> None:
         (AS_OF + timedelta(days=10)).isoformat(),
     )
     assert ten_days_later.exit_code == 1
-    assert "raw.events" in ten_days_later.output
+    assert "raw.events, column created_at: source freshness" in ten_days_later.output
     assert "days older than the end of the run's day" in ten_days_later.output
 
 
