@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 from prefect import flow, task
+from prefect.events.worker import EventsWorker
+from prefect.logging.handlers import APILogWorker
 from prefect.runtime import flow_run
 from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL
@@ -121,6 +123,8 @@ def _stop_temporary_server() -> None:
     """Stop the temporary Prefect server a run without PREFECT_API_URL starts, so
     that its shutdown messages come before the summary rather than after it."""
     if not PREFECT_API_URL.value():
+        APILogWorker.drain_all(timeout=5)  # send queued logs while the server still listens
+        EventsWorker.drain_all(timeout=5)
         SubprocessASGIServer().stop()
 
 
