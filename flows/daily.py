@@ -81,18 +81,24 @@ def greenery_daily(
     summary.landing = land_raw_data(
         warehouse, as_of, Path(raw_dir) if raw_dir else None, seed, scale, history_days
     )
-    for command in (["source", "freshness"], ["snapshot"]):
-        summary.dbt.append(run_dbt(command, as_of=as_of))
-        if summary.failures:
-            record_results(summary)
-            raise PipelineFailed(summary)
-    summary.dbt.append(run_dbt(["build", "--exclude-resource-type", "snapshot"], as_of=as_of))
-    # Validate even after failed dbt tests: stakeholders get the whole picture.
-    summary.contracts = validate_contracts(warehouse)
+    _transform_and_validate(summary, warehouse)
     record_results(summary)
     if summary.problems:
         raise PipelineFailed(summary)
     return summary
+
+
+def _transform_and_validate(summary: RunSummary, warehouse: Path) -> None:
+    """Freshness → snapshot → build → contracts. Stale sources or a failed snapshot stop
+    here; failed dbt tests do not, so stakeholders get the whole picture."""
+    for command in (["source", "freshness"], ["snapshot"]):
+        summary.dbt.append(run_dbt(command, as_of=summary.as_of))
+        if summary.failures:
+            return
+    summary.dbt.append(
+        run_dbt(["build", "--exclude-resource-type", "snapshot"], as_of=summary.as_of)
+    )
+    summary.contracts = validate_contracts(warehouse)
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
