@@ -1,7 +1,7 @@
 """The daily Greenery run: land → freshness → snapshot → build → validate → record.
 
-python -m flows.daily [--as-of YYYY-MM-DD] [--raw-dir DIR] [--scale N]
-                      [--seed N] [--history-days N]
+python -m flows.daily [--as-of YYYY-MM-DD] [--raw-dir DIR] [--scale N] [--seed N]
+                      [--history-days N] [--target dev|prod] [--skip-landing]
 """
 
 import argparse
@@ -9,6 +9,7 @@ import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 from prefect import flow, task
@@ -18,43 +19,61 @@ from prefect.runtime import flow_run
 from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL
 
-from flows.contracts import ContractReport, validate_marts
+from flows import snowflake
+from flows.contracts import ContractReport, validate_marts, validate_snowflake_marts
 from flows.landing import LandingError, LandingResult, land_csv_export, land_generated
+from flows.landing.snowflake_copy import copy_raw_tables
 from flows.reporting import emit_dbt_failure_event, emit_suite_event, publish_contract_artifacts
-from flows.settings import DUCKDB_PATH_ENV, duckdb_path
+from flows.settings import DUCKDB_PATH_ENV, duckdb_path, snowflake_landing_path
 from flows.summary import PipelineFailed, RunSummary
 from flows.transform import run_dbt
+
+Target = Literal["dev", "prod"]
+# Unit tests check SQL logic on fixed inputs, not data: they run on dev and in CI, and
+# production builds leave them out, as dbt advises.
+BUILD = {
+    "dev": ["build", "--exclude-resource-type", "snapshot"],
+    "prod": ["build", "--exclude-resource-type", "snapshot", "unit_test"],
+}
 
 
 @task(name="Land the shop's raw data")
 def land_raw_data(
-    warehouse: Path,
+    target: Target,
     as_of: date,
     raw_dir: Path | None,
     seed: int,
     scale: int,
     history_days: int,
 ) -> LandingResult:
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse)) as con:
+    local = duckdb_path() if target == "dev" else snowflake_landing_path()
+    local.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(local)) as con:
         if raw_dir is not None:
-            return land_csv_export(con, raw_dir, as_of=as_of)
-        return land_generated(con, as_of=as_of, seed=seed, scale=scale, history_days=history_days)
+            result = land_csv_export(con, raw_dir, as_of=as_of)
+        else:
+            result = land_generated(
+                con, as_of=as_of, seed=seed, scale=scale, history_days=history_days
+            )
+        if target == "prod":
+            with snowflake.connect() as warehouse:
+                copy_raw_tables(con, warehouse)
+    return result
 
 
 @task(name="Validate the marts against their contracts")
-def validate_contracts(warehouse: Path) -> ContractReport:
-    return validate_marts(warehouse)
+def validate_contracts(target: Target) -> ContractReport:
+    return validate_marts(duckdb_path()) if target == "dev" else validate_snowflake_marts()
 
 
 @task(name="Record the results in Prefect")
 def record_results(summary: RunSummary) -> None:
     for failure in summary.failures:
-        emit_dbt_failure_event(failure)
+        emit_dbt_failure_event(failure, summary.target)
     if summary.contracts:
         publish_contract_artifacts(summary.contracts)
         for suite in summary.contracts.suites:
-            emit_suite_event(suite, summary.contracts.docs_index.as_uri())
+            emit_suite_event(suite, summary.contracts.docs_index.as_uri(), summary.target)
 
 
 def _today() -> date:
@@ -72,33 +91,41 @@ def greenery_daily(
     scale: int = 1,
     seed: int = 42,
     history_days: int = 3,
+    target: Target = "dev",
+    skip_landing: bool = False,
+    snowflake_credentials_block: str | None = None,
 ) -> RunSummary:
+    """`target` is the dbt target: dev, the DuckDB file, or prod, Snowflake (SNOWFLAKE_*
+    variables, or the SnowflakeCredentials block named by `snowflake_credentials_block`).
+    `skip_landing` leaves raw data landed by other tools alone."""
     as_of = as_of or _today()
-    warehouse = duckdb_path()
-    os.environ[DUCKDB_PATH_ENV] = str(warehouse)  # dbt's profile reads it
+    os.environ[DUCKDB_PATH_ENV] = str(duckdb_path())  # dbt's dev profile reads it
+    if snowflake_credentials_block:
+        snowflake.use_credentials_block(snowflake_credentials_block)
+    if target == "prod":
+        snowflake.connection_parameters()  # names any missing setting before work starts
 
-    summary = RunSummary(as_of=as_of)
-    summary.landing = land_raw_data(
-        warehouse, as_of, Path(raw_dir) if raw_dir else None, seed, scale, history_days
-    )
-    _transform_and_validate(summary, warehouse)
+    summary = RunSummary(as_of=as_of, target=target)
+    if not skip_landing:
+        summary.landing = land_raw_data(
+            target, as_of, Path(raw_dir) if raw_dir else None, seed, scale, history_days
+        )
+    _transform_and_validate(summary)
     record_results(summary)
     if summary.problems:
         raise PipelineFailed(summary)
     return summary
 
 
-def _transform_and_validate(summary: RunSummary, warehouse: Path) -> None:
+def _transform_and_validate(summary: RunSummary) -> None:
     """Freshness → snapshot → build → contracts. Stale sources or a failed snapshot stop
     here; failed dbt tests do not, so stakeholders get the whole picture."""
     for command in (["source", "freshness"], ["snapshot"]):
-        summary.dbt.append(run_dbt(command, as_of=summary.as_of))
+        summary.dbt.append(run_dbt(command, as_of=summary.as_of, target=summary.target))
         if summary.failures:
             return
-    summary.dbt.append(
-        run_dbt(["build", "--exclude-resource-type", "snapshot"], as_of=summary.as_of)
-    )
-    summary.contracts = validate_contracts(warehouse)
+    summary.dbt.append(run_dbt(BUILD[summary.target], as_of=summary.as_of, target=summary.target))
+    summary.contracts = validate_contracts(summary.target)
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -122,6 +149,17 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=3,
         help="days of history the generator lands into an empty warehouse",
     )
+    parser.add_argument(
+        "--target",
+        choices=["dev", "prod"],
+        default="dev",
+        help="dev: the DuckDB file (default); prod: Snowflake, from the SNOWFLAKE_* variables",
+    )
+    parser.add_argument(
+        "--skip-landing",
+        action="store_true",
+        help="do not land anything: model the raw data other tools landed",
+    )
     return parser.parse_args(argv)
 
 
@@ -143,12 +181,16 @@ def main(argv: list[str] | None = None) -> int:
             scale=args.scale,
             seed=args.seed,
             history_days=args.history_days,
+            target=args.target,
+            skip_landing=args.skip_landing,
         )
         lines, exit_code = summary.lines(), 0
     except PipelineFailed as failed:
         lines, exit_code = failed.summary.lines(), 1
     except LandingError as error:
         lines, exit_code = ["Greenery daily run: FAILED while landing raw data", f"  {error}"], 1
+    except snowflake.SnowflakeSettingsError as error:
+        lines, exit_code = ["Greenery daily run: FAILED before starting", f"  {error}"], 1
     _stop_temporary_server()
     print("\n".join(lines))
     return exit_code

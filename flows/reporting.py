@@ -18,8 +18,12 @@ PASSED = "greenery.contract.passed"
 FAILED = "greenery.contract.failed"
 
 
-def _table_resource(table: str) -> dict[str, str]:
-    return {"prefect.resource.id": f"greenery.table.{table}", "prefect.resource.name": table}
+def _table_resource(table: str, target: str) -> dict[str, str]:
+    return {
+        "prefect.resource.id": f"greenery.table.{table}",
+        "prefect.resource.name": table,
+        "greenery.target": target,  # dev (DuckDB) or prod (Snowflake)
+    }
 
 
 def _flow_run_related() -> list[dict[str, str]]:
@@ -34,19 +38,20 @@ def _flow_run_related() -> list[dict[str, str]]:
     ]
 
 
-def _emit(event: str, table: str, payload: dict[str, Any]) -> None:
+def _emit(event: str, table: str, target: str, payload: dict[str, Any]) -> None:
     emit_event(
         event=event,
-        resource=_table_resource(table),
+        resource=_table_resource(table, target),
         related=_flow_run_related(),
         payload={**payload, "table": table, "flow_run_url": flow_run.ui_url},
     )
 
 
-def emit_suite_event(suite: SuiteResult, docs_index: str) -> None:
+def emit_suite_event(suite: SuiteResult, docs_index: str, target: str) -> None:
     _emit(
         PASSED if suite.success else FAILED,
         suite.mart,
+        target,
         {
             "checker": "great_expectations",
             "suite": suite.suite,
@@ -68,10 +73,11 @@ def emit_suite_event(suite: SuiteResult, docs_index: str) -> None:
     )
 
 
-def emit_dbt_failure_event(failure: CheckFailure) -> None:
+def emit_dbt_failure_event(failure: CheckFailure, target: str) -> None:
     _emit(
         FAILED,
         failure.relation,
+        target,
         {
             "checker": "dbt",
             "summary": failure.describe(),

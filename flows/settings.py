@@ -7,9 +7,20 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DUCKDB_PATH_ENV = "GREENERY_DUCKDB_PATH"
 DEFAULT_DUCKDB_PATH = Path("warehouse/greenery.duckdb")
+SNOWFLAKE_LANDING_PATH_ENV = "GREENERY_SNOWFLAKE_LANDING_PATH"
+DEFAULT_SNOWFLAKE_LANDING_PATH = Path("warehouse/snowflake_landing.duckdb")
 
 
 def duckdb_path() -> Path:
     """The DuckDB warehouse file; a relative path is taken from the repository root."""
-    path = Path(os.environ.get(DUCKDB_PATH_ENV) or DEFAULT_DUCKDB_PATH)
+    return _from_env(DUCKDB_PATH_ENV, DEFAULT_DUCKDB_PATH)
+
+
+def snowflake_landing_path() -> Path:
+    """The local DuckDB file the prod target lands into before copying raw data to Snowflake."""
+    return _from_env(SNOWFLAKE_LANDING_PATH_ENV, DEFAULT_SNOWFLAKE_LANDING_PATH)
+
+
+def _from_env(variable: str, default: Path) -> Path:
+    path = Path(os.environ.get(variable) or default)
     return path if path.is_absolute() else REPO_ROOT / path

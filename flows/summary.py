@@ -11,6 +11,7 @@ from flows.landing import LandingResult
 @dataclass
 class RunSummary:
     as_of: date
+    target: str = "dev"  # the dbt target: dev (DuckDB) or prod (Snowflake)
     landing: LandingResult | None = None
     dbt: list[DbtOutcome] = field(default_factory=list)
     contracts: ContractReport | None = None
@@ -31,7 +32,7 @@ class RunSummary:
 
     def lines(self) -> list[str]:
         status = "FAILED" if self.problems else "succeeded"
-        lines = [f"Greenery daily run for {self.as_of}: {status}"]
+        lines = [f"Greenery daily run for {self.as_of} on {self.target}: {status}"]
         if self.landing:
             landed = ", ".join(f"{t} {n}" for t, n in self.landing.rows_landed.items())
             in_raw = ", ".join(f"{t} {n}" for t, n in self.landing.rows_in_raw.items())

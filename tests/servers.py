@@ -1,17 +1,22 @@
-"""Real servers for tests: a Prefect server subprocess and an HTTP webhook receiver.
+"""Real servers for tests: a Prefect server subprocess, an HTTP webhook receiver and a
+Snowflake emulator.
 
     with prefect_server(tmp_path) as api_url: ...
     with webhook_receiver() as (url, received):
         ...
         received.wait_for(lambda post: "page_url" in post.text, timeout=30)
+    with snowflake_emulator(tmp_path) as snowflake_env: ...  # SNOWFLAKE_* variables
 
-Both listen on 127.0.0.1 only, on free ports, and are stopped on exit.
+All listen on 127.0.0.1 only, on free ports, and are stopped on exit.
 """
 
 import contextlib
 import json
 import os
+import secrets
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -158,3 +163,47 @@ def webhook_receiver() -> Iterator[tuple[str, Received]]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def snowflake_emulator(tmp_path: Path, timeout: float = 30) -> Iterator[dict[str, str]]:
+    """fakesnow serving Snowflake's HTTP protocol on a free port, in a subprocess.
+
+    Yields the SNOWFLAKE_* variables that point the prod target at it; the password is
+    random, so a test can search outputs for it. Its output goes to tmp_path/fakesnow.log.
+    """
+    port = free_port()
+    log_path = tmp_path / "fakesnow.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fakesnow", "--server", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for_port(port, process, timeout, log_path)
+            yield {
+                "SNOWFLAKE_ACCOUNT": "greenery-emulator",
+                "SNOWFLAKE_USER": "pipeline",
+                "SNOWFLAKE_PASSWORD": f"emulator-{secrets.token_hex(12)}",
+                "SNOWFLAKE_ROLE": "transformer",
+                "SNOWFLAKE_WAREHOUSE": "transforming",
+                "SNOWFLAKE_DATABASE": "greenery",
+                "SNOWFLAKE_HOST": HOST,
+                "SNOWFLAKE_PORT": str(port),
+                "SNOWFLAKE_PROTOCOL": "http",
+            }
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"fakesnow exited: {log.read_text(errors='replace')[-2000:]}")
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"fakesnow did not listen on {port} within {timeout} s")

@@ -6,7 +6,6 @@ copy of the GX project, so Data Docs written here never mix with the repository'
 
 import re
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -170,27 +169,6 @@ def test_suites_are_described_portable_and_keep_personal_data_out_of_data_docs(
             if expectation_suite.name == "core.dim_users" and columns & PII_COLUMNS:
                 # the only value a failing not-null check can show is null
                 assert expectation.expectation_type == "expect_column_values_to_not_be_null"
-
-
-def test_the_same_suites_pass_in_a_sql_database(
-    gx_project: Path, scale_1_run: PipelineRun, tmp_path: Path
-) -> None:
-    """Backend-neutral suites: the Snowflake target will validate in the warehouse with a SQL
-    datasource. SQLite stands in for it here, with the marts copied over."""
-    database = tmp_path / "marts.sqlite"
-    with sqlite3.connect(database) as con:
-        for mart in MARTS:
-            scale_1_run.table(mart).to_sql(mart.replace(".", "__"), con, index=False)
-    suites = gx.get_context(mode="file", context_root_dir=gx_project).suites
-    sql = gx.get_context(mode="ephemeral").data_sources.add_sqlite(
-        "marts", connection_string=f"sqlite:///{database}"
-    )
-    for mart in sorted(MARTS):
-        asset = sql.add_table_asset(mart, table_name=mart.replace(".", "__"))
-        batch = asset.add_batch_definition_whole_table("whole table").get_batch()
-        result = batch.validate(suites.get(mart))
-        failed = [r.expectation_config.description for r in result.results if not r.success]
-        assert result.success, (mart, failed)
 
 
 def test_broken_page_urls_fail_fact_page_views_naming_the_rows(

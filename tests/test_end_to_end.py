@@ -1,7 +1,6 @@
 """End to end: the daily flow against a real Prefect server, with the automations set up
 and a real webhook receiver on 127.0.0.1 standing in for the stakeholders' channel."""
 
-import csv
 import subprocess
 import sys
 import time
@@ -10,13 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import httpx
 import pytest
 
-from flows.landing import land_generated, write_csv_export
 from flows.settings import REPO_ROOT
 from tests.conftest import AS_OF
+from tests.exports import break_page_urls, export_with
 from tests.servers import Post, Received, client_env, prefect_server, webhook_receiver
 
 NOTIFICATION_TIMEOUT_S = 30
@@ -72,39 +70,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield Stack(api_url, env, received, tmp)
 
 
-def _export_with(tmp: Path, table: str, change: Any) -> tuple[Path, list[str]]:
-    """A CSV export of a generated shop with `change(rows) -> changed keys` applied to a table."""
-    export = tmp / f"export-{table}-{time.monotonic_ns()}"
-    with duckdb.connect(str(tmp / f"source-{export.name}.duckdb")) as con:
-        land_generated(con, as_of=AS_OF, seed=5)
-        write_csv_export(con, export)
-    path = export / f"{table}.csv"
-    with path.open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    changed = change(rows)
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return export, changed
-
-
-def _break_page_urls(rows: list[dict[str, str]]) -> list[str]:
-    page_views = [row for row in rows if row["event_type"] == "page_view"]
-    other_product = next(
-        r["product_id"] for r in page_views if r["product_id"] != page_views[0]["product_id"]
-    )
-    breakages = [
-        lambda row: row["page_url"].replace("https://greenary.com", "https://greenery.example"),
-        lambda row: row["page_url"].replace("/product/", "/checkout/"),
-        lambda row: f"https://greenary.com/product/{other_product}",
-        lambda row: "https://greenary.com/product/not-a-uuid",
-    ]
-    for row, breakage in zip(page_views, breakages, strict=False):
-        row["page_url"] = breakage(row)
-    return [row["event_id"] for row in page_views[: len(breakages)]]
-
-
 def _names(post: Post, *words: str) -> bool:
     return all(word in post.text for word in words)
 
@@ -122,7 +87,7 @@ def test_a_clean_run_sends_no_contract_notification(stack: Stack) -> None:
 
 
 def test_broken_page_urls_fail_the_run_and_notify_within_30_s(stack: Stack) -> None:
-    export, broken_ids = _export_with(stack.tmp, "events", _break_page_urls)
+    export, broken_ids = export_with(stack.tmp, "events", break_page_urls)
 
     run = stack.run_flow("broken-urls", "--raw-dir", str(export))
     finished = time.monotonic()
@@ -162,7 +127,7 @@ def test_an_order_total_that_does_not_add_up_fails_the_run_and_notifies(stack: S
             row["order_total"] = str(round(float(row["order_total"]) + 5, 2))
         return [row["order_id"] for row in rows[:2]]
 
-    export, _ = _export_with(stack.tmp, "orders", inflate_totals)
+    export, _ = export_with(stack.tmp, "orders", inflate_totals)
     run = stack.run_flow("bad-totals", "--raw-dir", str(export))
     assert run.returncode == 1, run.stdout[-3000:]
     assert "FAILED core.fact_orders" in run.stdout

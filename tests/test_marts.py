@@ -1,7 +1,8 @@
 """The published marts, checked against numbers computed independently from raw.
 
 Each expectation here is computed with pandas straight from the raw tables, not
-from the dbt models, so a modelling mistake shows up as a mismatch.
+from the dbt models, so a modelling mistake shows up as a mismatch. Every test runs
+twice: on the dev target (DuckDB) and on the prod target (the Snowflake emulator).
 """
 
 import pandas as pd
@@ -97,39 +98,42 @@ PUBLISHED_COLUMNS = {
 }
 
 
-def test_the_run_reports_success_and_what_it_did(scale_1_run: PipelineRun) -> None:
-    last_lines = scale_1_run.output.strip().splitlines()[-5:]
-    assert last_lines[0].endswith(": succeeded")
+@pytest.fixture(params=["dev", "prod"])
+def published(request: pytest.FixtureRequest) -> PipelineRun:
+    """The scale-1 run on each target."""
+    return request.getfixturevalue("scale_1_run" if request.param == "dev" else "snowflake_run")
+
+
+def test_the_run_reports_success_and_what_it_did(published: PipelineRun) -> None:
+    last_lines = published.output.strip().splitlines()[-5:]
+    target = "prod" if published.snowflake_env else "dev"
+    assert last_lines[0].endswith(f" on {target}: succeeded")
     assert last_lines[1].startswith("Rows landed (generator): addresses ")
     assert "failed 0 (+0 unit)" in last_lines[3]
     assert last_lines[4].startswith("Contracts: 13 of 13 suites passed; Data Docs: ")
 
 
 @pytest.mark.parametrize("relation", sorted(PUBLISHED_COLUMNS))
-def test_published_marts_have_their_columns(scale_1_run: PipelineRun, relation: str) -> None:
-    schema, table = relation.split(".")
-    columns = scale_1_run.query(
-        "select column_name from information_schema.columns"
-        f" where table_schema = '{schema}' and table_name = '{table}'"
-    )["column_name"].tolist()
+def test_published_marts_have_their_columns(published: PipelineRun, relation: str) -> None:
+    columns = published.columns(relation)
     missing = [c for c in PUBLISHED_COLUMNS[relation] if c not in columns]
     assert not missing, f"{relation} lacks {missing}"
 
 
-def test_repeat_rate_matches_raw_orders(scale_1_run: PipelineRun) -> None:
-    orders_per_user = scale_1_run.table("raw.orders").groupby("user_id").size()
+def test_repeat_rate_matches_raw_orders(published: PipelineRun) -> None:
+    orders_per_user = published.table("raw.orders").groupby("user_id").size()
     purchasers = int((orders_per_user >= 1).sum())
     repeaters = int((orders_per_user >= 2).sum())
 
-    mart = scale_1_run.table("marketing.repeat_rate").iloc[0]
+    mart = published.table("marketing.repeat_rate").iloc[0]
     assert (mart.purchasers, mart.repeat_purchasers) == (purchasers, repeaters)
     assert float(mart.repeat_rate) == pytest.approx(repeaters / purchasers, abs=1e-4)
     assert 0 < repeaters < purchasers  # a real signal, not a degenerate day
 
 
-def test_order_counts_and_spend_per_user_match_raw(scale_1_run: PipelineRun) -> None:
-    users = scale_1_run.table("raw.users")[["user_id"]]
-    orders = scale_1_run.table("raw.orders")
+def test_order_counts_and_spend_per_user_match_raw(published: PipelineRun) -> None:
+    users = published.table("raw.users")[["user_id"]]
+    orders = published.table("raw.orders")
     per_user = orders.groupby("user_id").agg(
         order_count=("order_id", "count"),
         total_spent=("order_total", lambda s: s.astype(float).round(2).sum()),
@@ -139,7 +143,7 @@ def test_order_counts_and_spend_per_user_match_raw(scale_1_run: PipelineRun) -> 
         {"order_count": 0, "total_spent": 0.0}
     )
 
-    mart = scale_1_run.table("marketing.fact_user_orders")
+    mart = published.table("marketing.fact_user_orders")
     merged = expected.merge(mart, on="user_id", suffixes=("_raw", "_mart"), validate="1:1")
     assert len(merged) == len(users) == len(mart)
     assert (merged.order_count_raw == merged.order_count_mart).all()
@@ -152,13 +156,13 @@ def test_order_counts_and_spend_per_user_match_raw(scale_1_run: PipelineRun) -> 
     assert (merged.order_count_raw == 0).any(), "some users never order"
 
 
-def test_sessions_and_conversion_match_raw_events(scale_1_run: PipelineRun) -> None:
-    events = scale_1_run.table("raw.events")
+def test_sessions_and_conversion_match_raw_events(published: PipelineRun) -> None:
+    events = published.table("raw.events")
     counts = pd.crosstab(events.session_id, events.event_type)
     browsing = events[events.event_type != "package_shipped"]
     span = browsing.groupby("session_id").created_at.agg(["min", "max"])
 
-    sessions = scale_1_run.table("product.fact_user_sessions").set_index("session_id")
+    sessions = published.table("product.fact_user_sessions").set_index("session_id")
     assert set(sessions.index) == set(events.session_id)
     for event_type, column in [
         ("page_view", "page_views"),
@@ -179,9 +183,9 @@ def test_sessions_and_conversion_match_raw_events(scale_1_run: PipelineRun) -> N
     assert conversion == pytest.approx(expected_rate)
 
 
-def test_product_conversion_matches_raw(scale_1_run: PipelineRun) -> None:
-    events = scale_1_run.table("raw.events")
-    items = scale_1_run.table("raw.order_items")
+def test_product_conversion_matches_raw(published: PipelineRun) -> None:
+    events = published.table("raw.events")
+    items = published.table("raw.order_items")
     views = events[events.event_type == "page_view"][["session_id", "product_id"]]
     views = views.drop_duplicates()
     checkouts = events[events.event_type == "checkout"][["session_id", "order_id"]]
@@ -191,8 +195,8 @@ def test_product_conversion_matches_raw(scale_1_run: PipelineRun) -> None:
     viewing = views.groupby("product_id").size()
     purchasing = purchased.groupby("product_id").size()
 
-    mart = scale_1_run.table("product.fact_product_conversion").set_index("product_id")
-    assert len(mart) == len(scale_1_run.table("raw.products"))
+    mart = published.table("product.fact_product_conversion").set_index("product_id")
+    assert len(mart) == len(published.table("raw.products"))
     assert (mart.viewing_sessions == viewing.reindex(mart.index, fill_value=0)).all()
     assert (mart.purchasing_sessions == purchasing.reindex(mart.index, fill_value=0)).all()
     viewed = mart[mart.viewing_sessions > 0]
@@ -203,10 +207,10 @@ def test_product_conversion_matches_raw(scale_1_run: PipelineRun) -> None:
     assert (viewed.purchasing_sessions > 0).any()
 
 
-def test_delivery_hours_and_items_match_raw_orders(scale_1_run: PipelineRun) -> None:
-    orders = scale_1_run.table("raw.orders").set_index("order_id")
-    items = scale_1_run.table("raw.order_items").groupby("order_id").quantity.sum()
-    mart = scale_1_run.table("core.fact_orders").set_index("order_id")
+def test_delivery_hours_and_items_match_raw_orders(published: PipelineRun) -> None:
+    orders = published.table("raw.orders").set_index("order_id")
+    items = published.table("raw.order_items").groupby("order_id").quantity.sum()
+    mart = published.table("core.fact_orders").set_index("order_id")
     assert set(mart.index) == set(orders.index)
 
     hours = (orders.delivered_at - orders.created_at).dt.total_seconds() / 3600
@@ -221,17 +225,17 @@ def test_delivery_hours_and_items_match_raw_orders(scale_1_run: PipelineRun) -> 
     assert (mart.item_quantity == items.reindex(mart.index)).all()
 
 
-def test_zipcodes_keep_five_characters_with_leading_zeros(scale_1_run: PipelineRun) -> None:
-    addresses = scale_1_run.table("raw.addresses").set_index("address_id")
-    users = scale_1_run.table("core.dim_users")
+def test_zipcodes_keep_five_characters_with_leading_zeros(published: PipelineRun) -> None:
+    addresses = published.table("raw.addresses").set_index("address_id")
+    users = published.table("core.dim_users")
     expected = users.address_id.map(addresses.zipcode).map(lambda z: f"{int(z):05d}")
     assert (users.zipcode == expected).all()
     assert users.zipcode.str.startswith("0").any(), "the data should hold a leading-zero zip"
 
 
-def test_page_views_are_the_raw_page_view_events(scale_1_run: PipelineRun) -> None:
-    events = scale_1_run.table("raw.events")
+def test_page_views_are_the_raw_page_view_events(published: PipelineRun) -> None:
+    events = published.table("raw.events")
     page_views = events[events.event_type == "page_view"]
-    mart = scale_1_run.table("product.fact_page_views")
+    mart = published.table("product.fact_page_views")
     assert sorted(mart.event_id) == sorted(page_views.event_id)
     assert mart.product_name.notna().all() and mart.state.notna().all()

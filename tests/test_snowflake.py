@@ -1,0 +1,258 @@
+"""The prod target on Snowflake, against fakesnow (an emulator speaking Snowflake's HTTP
+protocol). The marts' numbers are checked in test_marts.py, on both targets; this module
+checks what only prod has: the raw copy, validation inside the warehouse, credentials and
+grants. The emulator takes one snapshot per table (a second fails on it), so snapshot
+history stays covered on DuckDB (test_daily_flow.py)."""
+
+import json
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+import pytest
+from dbt.cli.main import dbtRunner
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import LogFilter
+from prefect.settings import PREFECT_API_URL
+from prefect_snowflake import SnowflakeCredentials
+from pydantic import SecretStr
+
+from flows import snowflake
+from flows.landing.raw_schema import RAW_TABLES
+from flows.settings import DBT_PROJECT_DIR, REPO_ROOT
+from tests.conftest import AS_OF, PipelineRun, run_pipeline
+from tests.exports import break_page_urls, export_with
+from tests.servers import snowflake_emulator
+
+MARTS = 13
+EVENT_WAIT_S = 30
+# Generated or installed trees that no run writes a secret into by design, and that are big.
+NOT_SEARCHED = {".venv", ".git", "node_modules"}
+
+
+def prod_events(name: str, table: str | None = None) -> list[dict[str, Any]]:
+    """Events `name` the prod target emitted (for `table`), waiting for them to arrive."""
+    deadline = time.monotonic() + EVENT_WAIT_S
+    while True:
+        response = httpx.post(
+            f"{PREFECT_API_URL.value()}/events/filter",
+            json={
+                "filter": {
+                    "event": {"name": [name]},
+                    "resource": {"labels": {"greenery.target": ["prod"]}},
+                },
+                "limit": 50,
+            },
+        )
+        response.raise_for_status()
+        events = [
+            event
+            for event in response.json()["events"]
+            if table is None or event["resource"]["prefect.resource.name"] == table
+        ]
+        if events or time.monotonic() > deadline:
+            return events
+        time.sleep(1)
+
+
+@pytest.fixture(scope="module")
+def broken_urls_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[PipelineRun, list[str]]:
+    """A CSV export with four broken page_urls, run on prod against its own emulator."""
+    tmp = tmp_path_factory.mktemp("snowflake-broken")
+    export, broken_ids = export_with(tmp, "events", break_page_urls)
+    with snowflake_emulator(tmp) as env:
+        run = run_pipeline(
+            tmp / "landing.duckdb",
+            "--as-of",
+            AS_OF.isoformat(),
+            "--raw-dir",
+            str(export),
+            snowflake_env=env,
+        )
+    return run, broken_ids
+
+
+def test_raw_tables_in_snowflake_equal_the_landing(snowflake_run: PipelineRun) -> None:
+    for name, table in RAW_TABLES.items():
+        keys = ", ".join(table.primary_key)
+        local = snowflake_run.query(f"select {keys} from raw.{name}")
+        remote = snowflake_run.snowflake_query(f"select {keys} from raw.{name}")
+        assert len(remote) == len(local) > 0, name
+        assert set(remote.itertuples(index=False)) == set(local.itertuples(index=False)), name
+    prices = snowflake_run.snowflake_query("select price from raw.products").price
+    assert ((prices * 100).round(6) % 1 == 0).all(), "prices keep their cents exactly"
+
+
+def test_contracts_run_inside_snowflake_with_data_docs_and_events(
+    snowflake_run: PipelineRun,
+) -> None:
+    assert f"Contracts: {MARTS} of {MARTS} suites passed" in snowflake_run.output
+    passed = prod_events("greenery.contract.passed")
+    assert len({event["resource"]["prefect.resource.name"] for event in passed}) == MARTS
+    for event in passed:
+        page = Path(event["payload"]["data_docs_url"].removeprefix("file://"))
+        assert page.is_file() and page.name.startswith("greenery_snowflake-"), page
+        # The stored result beside the page: a table batch, run as SQL in the warehouse.
+        stored = Path(
+            str(page)
+            .replace("data_docs/local_site/validations", "validations")
+            .removesuffix(".html")
+            + ".json"
+        )
+        batch_spec = json.loads(stored.read_text())["meta"]["batch_spec"]
+        assert batch_spec["type"] == "table" and "batch_data" not in batch_spec
+
+
+def test_a_broken_page_url_is_caught_on_snowflake(
+    broken_urls_run: tuple[PipelineRun, list[str]],
+) -> None:
+    run, broken_ids = broken_urls_run
+    assert run.exit_code == 1, run.output
+    assert "on prod: FAILED" in run.output
+    assert "FAILED product.fact_page_views" in run.output
+    assert "column page_url" in run.output
+
+    [event] = prod_events("greenery.contract.failed", "product.fact_page_views")
+    url_checks = [
+        check for check in event["payload"]["failed_checks"] if "page_url" in check["column"]
+    ]
+    reported = {key for check in url_checks for key in check["failing_keys"]}
+    assert reported == set(broken_ids)
+
+
+def test_no_snowflake_secret_in_outputs_logs_or_artifacts(
+    snowflake_run: PipelineRun, broken_urls_run: tuple[PipelineRun, list[str]]
+) -> None:
+    broken_run, _ = broken_urls_run
+    passwords = {
+        run.snowflake_env["SNOWFLAKE_PASSWORD"]
+        for run in (snowflake_run, broken_run)
+        if run.snowflake_env
+    }
+    assert len(passwords) == 2
+    assert not any(p in run.output for p in passwords for run in (snowflake_run, broken_run))
+
+    with get_client(sync_client=True) as client:
+        logs, offset = [], 0
+        while page := client.read_logs(LogFilter(), limit=200, offset=offset):
+            logs += [log.message for log in page]
+            offset += len(page)
+        artifacts = [json.dumps(a.data) + (a.description or "") for a in client.read_artifacts()]
+    assert logs and artifacts
+    for text in logs + artifacts:
+        assert not any(p in text for p in passwords)
+
+    for path in REPO_ROOT.rglob("*"):
+        if NOT_SEARCHED & set(path.relative_to(REPO_ROOT).parts) or not path.is_file():
+            continue
+        content = path.read_bytes()
+        assert not any(p.encode() in content for p in passwords), path
+
+
+def test_missing_settings_stop_the_run_with_their_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable in list(os.environ):
+        if variable.startswith("SNOWFLAKE_"):
+            monkeypatch.delenv(variable)
+    monkeypatch.setenv("SNOWFLAKE_ACCOUNT", "greenery-prod")
+    run = run_pipeline(tmp_path / "landing.duckdb", "--target", "prod", "--as-of", "2024-03-03")
+    assert run.exit_code == 1
+    missing = run.output.split("SnowflakeCredentials block: ")[1].split(" not set.")[0]
+    assert missing == (
+        "SNOWFLAKE_USER, SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE, SNOWFLAKE_DATABASE,"
+        " SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH"
+    )
+    assert not (tmp_path / "landing.duckdb").exists(), "stops before landing anything"
+
+
+def test_key_pair_authentication_goes_to_the_connector(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable, value in {
+        "SNOWFLAKE_ACCOUNT": "org-account",
+        "SNOWFLAKE_USER": "pipeline",
+        "SNOWFLAKE_ROLE": "transformer",
+        "SNOWFLAKE_WAREHOUSE": "transforming",
+        "SNOWFLAKE_DATABASE": "greenery",
+        "SNOWFLAKE_PRIVATE_KEY_PATH": "/keys/pipeline.p8",
+        "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE": "passphrase",
+    }.items():
+        monkeypatch.setenv(variable, value)
+    monkeypatch.delenv("SNOWFLAKE_PASSWORD", raising=False)
+    parameters = snowflake.connection_parameters()
+    assert parameters["private_key_file"] == "/keys/pipeline.p8"
+    assert parameters["private_key_file_pwd"] == "passphrase"
+    assert "password" not in parameters and "host" not in parameters
+
+
+def test_a_credentials_block_connects_to_snowflake(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with snowflake_emulator(tmp_path) as env:
+        SnowflakeCredentials(
+            account=env["SNOWFLAKE_ACCOUNT"],
+            user="block-user",
+            password=SecretStr(env["SNOWFLAKE_PASSWORD"]),
+            role=env["SNOWFLAKE_ROLE"],
+        ).save("greenery-test", overwrite=True)
+        for variable, value in env.items():
+            monkeypatch.setenv(variable, value)
+        # The block wins over the environment for what it holds.
+        for variable in ("SNOWFLAKE_USER", "SNOWFLAKE_PASSWORD", "SNOWFLAKE_ROLE"):
+            monkeypatch.setenv(variable, "from-the-environment")
+
+        snowflake.use_credentials_block("greenery-test")
+
+        assert os.environ["SNOWFLAKE_USER"] == "block-user"
+        assert os.environ["SNOWFLAKE_PASSWORD"] == env["SNOWFLAKE_PASSWORD"]
+        assert os.environ["SNOWFLAKE_ROLE"] == env["SNOWFLAKE_ROLE"]
+        with snowflake.connect() as con:
+            assert con.cursor().execute("select 1").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("variable", "model"),
+    [
+        ("GREENERY_CORE_READERS", "model.greenery.fact_orders"),
+        ("GREENERY_MARKETING_READERS", "model.greenery.repeat_rate"),
+        ("GREENERY_PRODUCT_READERS", "model.greenery.fact_page_views"),
+        ("GREENERY_SNAPSHOTS_READERS", "snapshot.greenery.orders_snapshot"),
+    ],
+)
+def test_each_business_unit_grants_select_to_its_readers(
+    variable: str, model: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, "analyst, reporting_bi")
+    target = tmp_path / "target"
+    result = dbtRunner().invoke(
+        [
+            "parse",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--quiet",
+        ]
+    )
+    assert result.success, result.exception
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    assert nodes[model]["config"]["grants"] == {"select": ["analyst", "reporting_bi"]}
+    others = [
+        node["unique_id"]
+        for node in nodes.values()
+        if node["resource_type"] in ("model", "snapshot")
+        and node["config"]["grants"]
+        and node["config"]["schema"] != nodes[model]["config"]["schema"]
+    ]
+    assert others == [], "other business units' tables are not granted"
+
+
+def test_snapshots_are_stamped_with_the_end_of_the_as_of_day(snowflake_run: PipelineRun) -> None:
+    for snapshot in ("snapshots.orders_snapshot", "snapshots.products_snapshot"):
+        stamps = snowflake_run.snowflake_query(f"select distinct dbt_valid_from from {snapshot}")
+        assert stamps.dbt_valid_from.tolist() == [pd.Timestamp(AS_OF + timedelta(days=1))]
