@@ -24,7 +24,8 @@ Failed checks:
 {% else -%}
 - (the event named no checks)
 {% endfor %}
-Data Docs: {{ event.payload.data_docs_url or "not available" }}
+{% if event.payload.publication %}{{ event.payload.publication }}
+{% endif %}Data Docs: {{ event.payload.data_docs_url or "not available" }}
 Flow run: {{ event.payload.flow_run_url or (flow_run|ui_url) or "not available" }}
 """
 

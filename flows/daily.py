@@ -1,4 +1,4 @@
-"""The daily Greenery run: land → freshness → snapshot → build → validate → record.
+"""The daily Greenery run: land → check raw → snapshot → build → validate → publish → record.
 
 python -m flows.daily [--as-of YYYY-MM-DD] [--raw-dir DIR] [--scale N] [--seed N]
                       [--history-days N] [--target dev|prod] [--skip-landing]
@@ -23,18 +23,28 @@ from flows import snowflake
 from flows.contracts import ContractReport, validate_marts, validate_snowflake_marts
 from flows.landing import LandingError, LandingResult, land_csv_export, land_generated
 from flows.landing.snowflake_copy import copy_raw_tables
-from flows.reporting import emit_dbt_failure_event, emit_suite_event, publish_contract_artifacts
+from flows.publication import audited_marts, publish_duckdb, publish_snowflake
+from flows.reporting import (
+    emit_dbt_failure_event,
+    emit_landing_failure_event,
+    emit_suite_event,
+    publish_contract_artifacts,
+)
 from flows.settings import DUCKDB_PATH_ENV, duckdb_path, snowflake_landing_path
-from flows.summary import PipelineFailed, RunSummary
+from flows.summary import PipelineFailed, RunSummary, not_published_line
 from flows.transform import run_dbt
 
 Target = Literal["dev", "prod"]
+# Three builds that between them run every dbt node once. The raw data's checks and the
+# snapshots take only tests whose every parent they select ("cautious"); the marts' build
+# takes every test touching a mart, including relationships back to staging.
+RAW_CHECKS = ["build", "--select", "source:greenery", "staging", "--indirect-selection", "cautious"]
+SNAPSHOTS = ["build", "--select", "resource_type:snapshot", "--indirect-selection", "cautious"]
+REWIND_SNAPSHOTS = ["run-operation", "rewind_snapshots"]  # a rerun replaces its day
+_MARTS = ["build", "--select", "intermediate", "marts", "--exclude-resource-type"]
 # Unit tests check SQL logic on fixed inputs, not data: they run on dev and in CI, and
 # production builds leave them out, as dbt advises.
-BUILD = {
-    "dev": ["build", "--exclude-resource-type", "snapshot"],
-    "prod": ["build", "--exclude-resource-type", "snapshot", "unit_test"],
-}
+BUILD = {"dev": [*_MARTS, "snapshot"], "prod": [*_MARTS, "snapshot", "unit_test"]}
 
 
 @task(name="Land the shop's raw data")
@@ -66,14 +76,28 @@ def validate_contracts(target: Target) -> ContractReport:
     return validate_marts(duckdb_path()) if target == "dev" else validate_snowflake_marts()
 
 
+@task(name="Publish the audited marts")
+def publish_marts(target: Target, marts: dict[str, list[str]]) -> list[str]:
+    if target == "dev":
+        with duckdb.connect(str(duckdb_path())) as con:
+            return publish_duckdb(con, marts)
+    with snowflake.connect() as con:
+        return publish_snowflake(con, marts)
+
+
 @task(name="Record the results in Prefect")
 def record_results(summary: RunSummary) -> None:
     for failure in summary.failures:
-        emit_dbt_failure_event(failure, summary.target)
+        emit_dbt_failure_event(failure, summary.target, summary.publication_line())
     if summary.contracts:
-        publish_contract_artifacts(summary.contracts)
+        publish_contract_artifacts(summary.contracts, summary.publication_line())
         for suite in summary.contracts.suites:
-            emit_suite_event(suite, summary.contracts.docs_index.as_uri(), summary.target)
+            emit_suite_event(
+                suite,
+                summary.contracts.docs_index.as_uri(),
+                summary.target,
+                summary.publication_line(),
+            )
 
 
 def _today() -> date:
@@ -107,9 +131,13 @@ def greenery_daily(
 
     summary = RunSummary(as_of=as_of, target=target)
     if not skip_landing:
-        summary.landing = land_raw_data(
-            target, as_of, Path(raw_dir) if raw_dir else None, seed, scale, history_days
-        )
+        try:
+            summary.landing = land_raw_data(
+                target, as_of, Path(raw_dir) if raw_dir else None, seed, scale, history_days
+            )
+        except LandingError as error:
+            emit_landing_failure_event(error, target, not_published_line("bad raw data"))
+            raise
     _transform_and_validate(summary)
     record_results(summary)
     if summary.problems:
@@ -118,14 +146,19 @@ def greenery_daily(
 
 
 def _transform_and_validate(summary: RunSummary) -> None:
-    """Freshness → snapshot → build → contracts. Stale sources or a failed snapshot stop
-    here; failed dbt tests do not, so stakeholders get the whole picture."""
-    for command in (["source", "freshness"], ["snapshot"]):
+    """Freshness and the raw data's checks → snapshot → build the marts into the audit
+    schemas → contracts → publish. Stale or failing raw data stops before the snapshot, so
+    history only records checked data; failing mart tests do not stop the contracts, so
+    stakeholders get the whole picture; any failure stops publication."""
+    for command in (["source", "freshness"], RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS):
         summary.dbt.append(run_dbt(command, as_of=summary.as_of, target=summary.target))
         if summary.failures:
             return
-    summary.dbt.append(run_dbt(BUILD[summary.target], as_of=summary.as_of, target=summary.target))
+    build = run_dbt(BUILD[summary.target], as_of=summary.as_of, target=summary.target)
+    summary.dbt.append(build)
     summary.contracts = validate_contracts(summary.target)
+    if not summary.problems:
+        summary.published = publish_marts(summary.target, audited_marts(build.built))
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -188,7 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     except PipelineFailed as failed:
         lines, exit_code = failed.summary.lines(), 1
     except LandingError as error:
-        lines, exit_code = ["Greenery daily run: FAILED while landing raw data", f"  {error}"], 1
+        lines = [
+            "Greenery daily run: FAILED while landing raw data",
+            f"  {error}",
+            not_published_line("bad raw data"),
+        ]
+        exit_code = 1
     except snowflake.SnowflakeSettingsError as error:
         lines, exit_code = ["Greenery daily run: FAILED before starting", f"  {error}"], 1
     _stop_temporary_server()

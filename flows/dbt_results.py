@@ -34,6 +34,8 @@ class DbtOutcome:
     command: str
     counts: dict[str, int] = field(default_factory=dict)  # "<kind> <status>" -> n
     failures: list[CheckFailure] = field(default_factory=list)
+    # Tables and views built, schema-qualified, with the roles granted SELECT on each.
+    built: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def succeeded(self) -> bool:
@@ -70,9 +72,28 @@ def _concerned_relation(node: Any, manifest: Any) -> str:
     return _relation_of(node.unique_id, manifest)
 
 
+def _operation_failure(result: Any) -> CheckFailure:
+    name = result.unique_id.rsplit(".", 1)[-1]
+    return CheckFailure(
+        node=name,
+        kind="operation",
+        check=name,
+        relation=result.unique_id,
+        column=None,
+        failing_rows=None,
+        message=(result.message or str(result.status)).strip(),
+    )
+
+
+def _check_of(kind: str, node: Any) -> str:
+    return kind if kind == "source freshness" else node.name
+
+
 def _failure_message(result: Any, status: str) -> str:
     age = getattr(result, "age", None)
     if age is not None:  # a source freshness result
+        if result.max_loaded_at.year == 1:  # what dbt reports for a table without rows
+            return "the table has no rows"
         return (
             f"its newest row ({result.max_loaded_at:%Y-%m-%d %H:%M} UTC) is"
             f" {age / 86400:.1f} days older than the end of the run's day"
@@ -84,11 +105,20 @@ def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
     """Count results per kind and status, and describe every failure."""
     counts: dict[str, int] = {}
     failures: list[CheckFailure] = []
+    built: dict[str, list[str]] = {}
     for result in results or []:
-        node = result.node
+        node = getattr(result, "node", None)
+        if node is None:  # a run-operation: a macro, no node
+            if str(result.status) in FAILED_STATUSES:
+                failures.append(_operation_failure(result))
+            continue
         kind = _KINDS.get(str(node.resource_type), str(node.resource_type))
         status = str(result.status)
         counts[f"{kind} {status}"] = counts.get(f"{kind} {status}", 0) + 1
+        if kind == "model" and status == "success":
+            built[_relation_of(node.unique_id, manifest)] = list(
+                (node.config.grants or {}).get("select", [])
+            )
         if status not in FAILED_STATUSES:
             continue
         test_metadata = getattr(node, "test_metadata", None)
@@ -96,11 +126,11 @@ def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
             CheckFailure(
                 node=node.name,
                 kind=kind,
-                check=test_metadata.name if test_metadata else node.name,
+                check=test_metadata.name if test_metadata else _check_of(kind, node),
                 relation=_concerned_relation(node, manifest),
                 column=getattr(node, "column_name", None) or getattr(node, "loaded_at_field", None),
                 failing_rows=result.failures if kind == "data test" else None,
                 message=_failure_message(result, status),
             )
         )
-    return DbtOutcome(command=command, counts=counts, failures=failures)
+    return DbtOutcome(command=command, counts=counts, failures=failures, built=built)

@@ -13,6 +13,7 @@ from prefect.runtime import flow_run
 
 from flows.contracts import ContractReport, SuiteResult
 from flows.dbt_results import CheckFailure
+from flows.landing import LandingError
 
 PASSED = "greenery.contract.passed"
 FAILED = "greenery.contract.failed"
@@ -47,7 +48,7 @@ def _emit(event: str, table: str, target: str, payload: dict[str, Any]) -> None:
     )
 
 
-def emit_suite_event(suite: SuiteResult, docs_index: str, target: str) -> None:
+def emit_suite_event(suite: SuiteResult, docs_index: str, target: str, publication: str) -> None:
     _emit(
         PASSED if suite.success else FAILED,
         suite.mart,
@@ -69,11 +70,12 @@ def emit_suite_event(suite: SuiteResult, docs_index: str, target: str) -> None:
                 for failure in suite.failures
             ],
             "data_docs_url": suite.docs_page or docs_index,
+            "publication": publication,
         },
     )
 
 
-def emit_dbt_failure_event(failure: CheckFailure, target: str) -> None:
+def emit_dbt_failure_event(failure: CheckFailure, target: str, publication: str) -> None:
     _emit(
         FAILED,
         failure.relation,
@@ -91,13 +93,42 @@ def emit_dbt_failure_event(failure: CheckFailure, target: str) -> None:
                 }
             ],
             "data_docs_url": None,
+            "publication": publication,
         },
     )
 
 
-def contracts_markdown(report: ContractReport) -> str:
+def emit_landing_failure_event(error: LandingError, target: str, publication: str) -> None:
+    """Bad input stopped the landing: nothing reached the warehouse."""
+    problems = [line.removeprefix("- ") for line in str(error).splitlines()[1:]]
+    _emit(
+        FAILED,
+        "raw",
+        target,
+        {
+            "checker": "landing",
+            "summary": str(error),
+            "failed_checks": [
+                {
+                    "check": "landing",
+                    "description": problem,
+                    "column": None,
+                    "failing_rows": None,
+                    "sample_values": [],
+                }
+                for problem in problems or [str(error)]
+            ],
+            "data_docs_url": None,
+            "publication": publication,
+        },
+    )
+
+
+def contracts_markdown(report: ContractReport, publication: str) -> str:
     lines = [
         "# Greenery data contracts",
+        "",
+        f"**{publication}**",
         "",
         f"Data Docs: [{report.docs_index}]({report.docs_index.as_uri()})",
         "",
@@ -125,10 +156,10 @@ def failed_expectations_table(report: ContractReport) -> list[dict[str, Any]]:
     ]
 
 
-def publish_contract_artifacts(report: ContractReport) -> None:
+def publish_contract_artifacts(report: ContractReport, publication: str) -> None:
     create_markdown_artifact(
         key="greenery-contracts",
-        markdown=contracts_markdown(report),
+        markdown=contracts_markdown(report, publication),
         description="Data contract results per published mart",
     )
     create_table_artifact(

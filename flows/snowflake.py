@@ -7,11 +7,14 @@ others look, for this process only.
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import snowflake.connector
 from prefect_snowflake import SnowflakeCredentials
 from snowflake.connector import SnowflakeConnection
+from snowflake.connector.cursor import SnowflakeCursor
 
 REQUIRED = (
     "SNOWFLAKE_ACCOUNT",
@@ -65,6 +68,19 @@ def connection_parameters() -> dict[str, Any]:
 
 def connect() -> SnowflakeConnection:
     return snowflake.connector.connect(**connection_parameters())
+
+
+@contextmanager
+def transaction(cursor: SnowflakeCursor) -> Iterator[None]:
+    """Commit the statements run inside, or none of them. Only DML belongs inside:
+    Snowflake commits DDL on its own, and the open transaction with it."""
+    cursor.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        cursor.execute("ROLLBACK")
+        raise
+    cursor.execute("COMMIT")
 
 
 def use_credentials_block(name: str) -> None:

@@ -6,6 +6,7 @@ from datetime import date
 from flows.contracts import ContractReport
 from flows.dbt_results import CheckFailure, DbtOutcome
 from flows.landing import LandingResult
+from flows.publication import AUDIT_PREFIX, PUBLISHED_SCHEMAS
 
 
 @dataclass
@@ -15,6 +16,7 @@ class RunSummary:
     landing: LandingResult | None = None
     dbt: list[DbtOutcome] = field(default_factory=list)
     contracts: ContractReport | None = None
+    published: list[str] | None = None  # the marts published; None when nothing was
 
     @property
     def failures(self) -> list[CheckFailure]:
@@ -54,8 +56,27 @@ class RunSummary:
                 f"Contracts: {len(suites) - failed} of {len(suites)} suites passed;"
                 f" Data Docs: {self.contracts.docs_index}"
             )
+        lines.append(self.publication_line())
         lines.extend(f"  FAILED {problem}" for problem in self.problems)
         return lines
+
+    def publication_line(self) -> str:
+        """Whether stakeholders got today's marts, in one sentence."""
+        if self.published is not None:
+            schemas = sorted({relation.split(".")[0] for relation in self.published})
+            return f"Published: {len(self.published)} marts to {', '.join(schemas)}"
+        failed = len(self.problems)
+        return not_published_line(
+            f"{failed} failed check{'' if failed == 1 else 's'}" if failed else "stopped"
+        )
+
+
+def not_published_line(reason: str) -> str:
+    return (
+        f"NOT published ({reason}): {', '.join(PUBLISHED_SCHEMAS)} keep their last good"
+        f" version; today's marts, as far as built, are in"
+        f" {', '.join(AUDIT_PREFIX + schema for schema in PUBLISHED_SCHEMAS)}"
+    )
 
 
 class PipelineFailed(Exception):

@@ -16,6 +16,7 @@ import pytest
 
 from flows.contracts import ContractReport, SuiteResult, validate_marts
 from flows.contracts import validate as contracts_validate
+from flows.contracts.report import PERSONAL_DATA_COLUMNS
 from tests.conftest import PipelineRun
 
 MARTS = {
@@ -33,7 +34,6 @@ MARTS = {
     "snapshots.products_snapshot",
     "snapshots.orders_snapshot",
 }
-PII_COLUMNS = {"email", "phone_number", "first_name", "last_name", "address"}
 URL_EXPECTATIONS = {"expect_column_values_to_match_regex", "expect_column_pair_values_to_be_equal"}
 
 
@@ -80,7 +80,7 @@ def break_page_urls(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]
     }
     for event_id, url in broken.values():
         con.execute(
-            "update product.fact_page_views set page_url = ?, page_url_product_id = ?"
+            "update audit_product.fact_page_views set page_url = ?, page_url_product_id = ?"
             " where event_id = ?",
             [url, url.rsplit("/", 1)[1], event_id],
         )
@@ -113,14 +113,14 @@ def broken(
     with duckdb.connect(str(warehouse)) as con:
         broken_urls = break_page_urls(con)
         con.execute(
-            "update core.dim_products set price = -1"
+            "update audit_core.dim_products set price = -1"
             " where product_id = (select min(product_id) from core.dim_products)"
         )
         con.execute(
-            "update core.fact_orders set order_total = order_total + 5"
+            "update audit_core.fact_orders set order_total = order_total + 5"
             " where order_id = (select min(order_id) from core.fact_orders)"
         )
-        con.execute("drop table marketing.repeat_rate")
+        con.execute("drop table audit_marketing.repeat_rate")
     return validate_marts(warehouse), broken_urls
 
 
@@ -166,7 +166,7 @@ def test_suites_are_described_portable_and_keep_personal_data_out_of_data_docs(
             kwargs = config.kwargs
             columns = {kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B")}
             columns |= set(kwargs.get("column_list", []))
-            if expectation_suite.name == "core.dim_users" and columns & PII_COLUMNS:
+            if expectation_suite.name == "core.dim_users" and columns & PERSONAL_DATA_COLUMNS:
                 # the only value a failing not-null check can show is null
                 assert expectation.expectation_type == "expect_column_values_to_not_be_null"
 

@@ -1,6 +1,8 @@
 """End to end: the daily flow against a real Prefect server, with the automations set up
 and a real webhook receiver on 127.0.0.1 standing in for the stakeholders' channel."""
 
+import csv
+import json
 import subprocess
 import sys
 import time
@@ -77,7 +79,9 @@ def _names(post: Post, *words: str) -> bool:
 def test_a_clean_run_sends_no_contract_notification(stack: Stack) -> None:
     run = stack.run_flow("clean")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert run.stdout.strip().splitlines()[-1].startswith("Contracts: 13 of 13 suites passed")
+    *_, contracts, publication = run.stdout.strip().splitlines()
+    assert contracts.startswith("Contracts: 13 of 13 suites passed")
+    assert publication == "Published: 11 marts to core, marketing, product"
 
     passed = stack.events("greenery.contract.passed")
     assert len(passed) == 13
@@ -134,3 +138,62 @@ def test_an_order_total_that_does_not_add_up_fails_the_run_and_notifies(stack: S
     stack.received.wait_for(
         lambda post: _names(post, "fact_orders", "order_total"), timeout=NOTIFICATION_TIMEOUT_S
     )
+
+
+CANARY = {  # personal data planted in one customer's row
+    "first_name": "Canaryfirst",
+    "email": "canary.pii@example.org",
+    "phone_number": "555-0100-9876",
+    "address": "77 Canary Wharf Lane",
+}
+
+
+def test_personal_data_stays_out_of_docs_artifacts_events_and_notifications(
+    stack: Stack,
+) -> None:
+    """The customer's last name goes missing, so core.dim_users fails its contract on the
+    very row that holds the canary's name, email, phone and street address."""
+
+    def plant(rows: list[dict[str, str]]) -> list[str]:
+        row = rows[0]
+        row.update({k: v for k, v in CANARY.items() if k != "address"}, last_name="")
+        return [row["user_id"], row["address_id"]]
+
+    export, (user_id, address_id) = export_with(stack.tmp, "users", plant)
+    addresses = export / "addresses.csv"
+    with addresses.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    next(r for r in rows if r["address_id"] == address_id)["address"] = CANARY["address"]
+    with addresses.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    run = stack.run_flow("personal-data", "--raw-dir", str(export))
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert "FAILED core.dim_users" in run.stdout and "column last_name" in run.stdout
+    stack.received.wait_for(
+        lambda post: _names(post, "dim_users", "last_name"), timeout=NOTIFICATION_TIMEOUT_S
+    )
+    [event] = [
+        e
+        for e in stack.events("greenery.contract.failed")
+        if e["resource"]["prefect.resource.name"] == "core.dim_users"
+    ]
+    assert user_id in str(event["payload"]), "the failing row is named by its key"
+
+    outputs = {
+        "the run's output": run.stdout + run.stderr,
+        "notifications": "\n".join(post.text for post in stack.received),
+        "events": json.dumps(
+            stack.events("greenery.contract.failed") + stack.events("greenery.contract.passed")
+        ),
+        "artifacts": json.dumps(
+            [stack.artifact("greenery-contracts"), stack.artifact("greenery-failed-expectations")]
+        ),
+    }
+    docs = REPO_ROOT / "gx" / "uncommitted" / "data_docs"
+    outputs |= {str(page): page.read_text(errors="replace") for page in docs.rglob("*.html")}
+    for where, text in outputs.items():
+        for value in CANARY.values():
+            assert value not in text, f"{value!r} appears in {where}"

@@ -105,12 +105,13 @@ def published(request: pytest.FixtureRequest) -> PipelineRun:
 
 
 def test_the_run_reports_success_and_what_it_did(published: PipelineRun) -> None:
-    last_lines = published.output.strip().splitlines()[-5:]
+    last_lines = published.output.strip().splitlines()[-6:]
     target = "prod" if published.snowflake_env else "dev"
     assert last_lines[0].endswith(f" on {target}: succeeded")
     assert last_lines[1].startswith("Rows landed (generator): addresses ")
     assert "failed 0 (+0 unit)" in last_lines[3]
     assert last_lines[4].startswith("Contracts: 13 of 13 suites passed; Data Docs: ")
+    assert last_lines[5] == "Published: 11 marts to core, marketing, product"
 
 
 @pytest.mark.parametrize("relation", sorted(PUBLISHED_COLUMNS))

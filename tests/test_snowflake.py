@@ -6,18 +6,14 @@ history stays covered on DuckDB (test_daily_flow.py)."""
 
 import json
 import os
-import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pandas as pd
 import pytest
 from dbt.cli.main import dbtRunner
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import LogFilter
-from prefect.settings import PREFECT_API_URL
 from prefect_snowflake import SnowflakeCredentials
 from pydantic import SecretStr
 
@@ -25,38 +21,21 @@ from flows import snowflake
 from flows.landing.raw_schema import RAW_TABLES
 from flows.settings import DBT_PROJECT_DIR, REPO_ROOT
 from tests.conftest import AS_OF, PipelineRun, run_pipeline
+from tests.events import Event, wait_for_events
 from tests.exports import break_page_urls, export_with
 from tests.servers import snowflake_emulator
 
 MARTS = 13
-EVENT_WAIT_S = 30
 # Generated or installed trees that no run writes a secret into by design, and that are big.
 NOT_SEARCHED = {".venv", ".git", "node_modules"}
 
 
-def prod_events(name: str, table: str | None = None) -> list[dict[str, Any]]:
-    """Events `name` the prod target emitted (for `table`), waiting for them to arrive."""
-    deadline = time.monotonic() + EVENT_WAIT_S
-    while True:
-        response = httpx.post(
-            f"{PREFECT_API_URL.value()}/events/filter",
-            json={
-                "filter": {
-                    "event": {"name": [name]},
-                    "resource": {"labels": {"greenery.target": ["prod"]}},
-                },
-                "limit": 50,
-            },
-        )
-        response.raise_for_status()
-        events = [
-            event
-            for event in response.json()["events"]
-            if table is None or event["resource"]["prefect.resource.name"] == table
-        ]
-        if events or time.monotonic() > deadline:
-            return events
-        time.sleep(1)
+def prod_events(name: str, table: str | None = None) -> list[Event]:
+    """Events `name` the prod target emitted (for `table`)."""
+    events = wait_for_events(
+        {"event": {"name": [name]}, "resource": {"labels": {"greenery.target": ["prod"]}}}
+    )
+    return [e for e in events if table is None or e["resource"]["prefect.resource.name"] == table]
 
 
 @pytest.fixture(scope="module")

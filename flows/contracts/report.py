@@ -9,6 +9,9 @@ from great_expectations.core import ExpectationSuiteValidationResult, Expectatio
 
 MAX_SAMPLE_VALUES = 5
 MAX_UNEXPECTED_KEYS = 200
+# Columns holding personal data: their values never leave the warehouse in a report.
+PERSONAL_DATA_COLUMNS = frozenset({"first_name", "last_name", "email", "phone_number", "address"})
+MASKED = "(personal data, not shown)"
 
 
 @dataclass(frozen=True)
@@ -98,12 +101,15 @@ def missing_table_result(mart: str, suite: str, error: Exception) -> SuiteResult
 def _failed_expectation(result: ExpectationValidationResult) -> FailedExpectation:
     config = result.expectation_config
     details: dict[str, Any] = result.result or {}
+    column = _columns(config.kwargs)
+    personal = bool(PERSONAL_DATA_COLUMNS & set((column or "").split(", ")))
+    samples = _samples(details)
     return FailedExpectation(
         expectation=config.type,
         description=config.description or config.type,
-        column=_columns(config.kwargs),
+        column=column,
         unexpected_count=details.get("unexpected_count"),
-        sample_values=_samples(details),
+        sample_values=[MASKED] * len(samples) if personal else samples,
         unexpected_keys=_keys(details),
         error=_error(result.exception_info or {}),
     )

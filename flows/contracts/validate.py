@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from flows import snowflake
 from flows.contracts import expectations  # noqa: F401  (registers the custom expectation)
 from flows.contracts.report import ContractReport, SuiteResult, missing_table_result, suite_result
+from flows.publication import audit_relation
 from flows.settings import REPO_ROOT
 
 GX_PROJECT_DIR = REPO_ROOT / "gx"
@@ -34,19 +35,21 @@ _Runner = Callable[[Checkpoint, str, RunIdentifier], CheckpointResult]
 
 
 def validate_marts(warehouse: Path) -> ContractReport:
-    """Validate each published mart in the DuckDB file `warehouse`, updating Data Docs."""
+    """Validate each mart's audit table (flows/publication.py) in the DuckDB file `warehouse`,
+    updating Data Docs."""
     # A plain connection: the calling process may already hold one with the default config.
     with duckdb.connect(str(warehouse)) as con:
 
         def run(checkpoint: Checkpoint, mart: str, run_id: RunIdentifier) -> CheckpointResult:
-            data = con.table(mart).df()
+            data = con.table(audit_relation(mart)).df()
             return checkpoint.run(batch_parameters={"dataframe": data}, run_id=run_id)
 
         return _validate("duckdb", run, errors=(duckdb.CatalogException,))
 
 
 def validate_snowflake_marts() -> ContractReport:
-    """Validate each published mart inside Snowflake (the SNOWFLAKE_* settings)."""
+    """Validate each mart's audit table inside Snowflake (the SNOWFLAKE_* settings); the
+    datasource's assets in gx/great_expectations.yml name the audit schemas."""
 
     def run(checkpoint: Checkpoint, mart: str, run_id: RunIdentifier) -> CheckpointResult:
         return checkpoint.run(run_id=run_id)

@@ -13,6 +13,7 @@ from snowflake.connector import SnowflakeConnection
 from snowflake.connector.cursor import SnowflakeCursor
 
 from flows.landing.raw_schema import RAW_SCHEMA, RAW_TABLES, RawTable
+from flows.snowflake import transaction
 
 # Rows per INSERT statement: keeps each statement well under Snowflake's size limit.
 BATCH_ROWS = 2_000
@@ -27,21 +28,16 @@ def copy_raw_tables(local: duckdb.DuckDBPyConnection, snowflake: SnowflakeConnec
     """
     cursor = snowflake.cursor()
     cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
-    # DDL commits implicitly in Snowflake, so every table exists before the transaction.
+    # DDL commits on its own in Snowflake, so every table exists before the transaction.
     for table in RAW_TABLES.values():
         columns = ", ".join(f"{c.name} {c.sql_type}" for c in table.columns)
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {_qualified(table)} ({columns})")
         cursor.execute(f"CREATE OR REPLACE TRANSIENT TABLE {_incoming(table)} ({columns})")
         _upload(local, cursor, table)
-    cursor.execute("BEGIN")
-    try:
+    with transaction(cursor):
         for table in RAW_TABLES.values():
             cursor.execute(f"DELETE FROM {_qualified(table)}")
             cursor.execute(f"INSERT INTO {_qualified(table)} SELECT * FROM {_incoming(table)}")
-    except BaseException:
-        cursor.execute("ROLLBACK")
-        raise
-    cursor.execute("COMMIT")
     for table in RAW_TABLES.values():
         cursor.execute(f"DROP TABLE IF EXISTS {_incoming(table)}")
 

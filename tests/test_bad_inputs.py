@@ -1,0 +1,555 @@
+"""A catalogue of bad inputs. Whatever arrives, the run ends Failed, names the table, column,
+check and failing rows, emits the event the stakeholders' automation sends on, and leaves
+the published marts exactly as the last good day left them.
+
+Every case is run twice: on the generator's data (the raw tables edited in the warehouse,
+then a run with --skip-landing) and on a CSV export (the files edited, then --raw-dir).
+Cases that cannot hide one another share a run; the assertions stay per case.
+"""
+
+import csv
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pytest
+from prefect.events.worker import EventsWorker
+
+from flows.landing import land_generated, write_csv_export
+from flows.landing.raw_schema import RAW_TABLES
+from flows.publication import PUBLISHED_SCHEMAS
+from tests.conftest import AS_OF, PipelineRun, run_pipeline
+from tests.events import Event, wait_for_events
+
+Rows = list[dict[str, Any]]
+FUTURE = datetime.combine(AS_OF + timedelta(days=2), datetime.min.time())
+
+
+def _future(value: Any) -> Any:
+    """A timestamp two days after the run's day, in the form the source uses."""
+    return FUTURE.strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(value, str) else FUTURE
+
+
+def _first(rows: Rows, **match: str) -> dict[str, Any]:
+    return next(row for row in rows if all(row[k] == v for k, v in match.items()))
+
+
+def _set(table: str, column: str, value: Any, **match: str) -> Callable[[dict[str, Rows]], str]:
+    """Set `column` of the first matching row; returns that row's first key."""
+
+    def change(tables: dict[str, Rows]) -> str:
+        row = _first(tables[table], **match)
+        row[column] = value(row[column]) if callable(value) else value
+        return str(row[RAW_TABLES[table].primary_key[0]])
+
+    return change
+
+
+def _duplicate(table: str) -> Callable[[dict[str, Rows]], str]:
+    def change(tables: dict[str, Rows]) -> str:
+        tables[table].append(dict(tables[table][0]))
+        return str(tables[table][0][RAW_TABLES[table].primary_key[0]])
+
+    return change
+
+
+def _null_key(table: str) -> Callable[[dict[str, Rows]], str]:
+    return _set(table, RAW_TABLES[table].primary_key[0], None)
+
+
+def _empty(table: str) -> Callable[[dict[str, Rows]], str]:
+    def change(tables: dict[str, Rows]) -> str:
+        tables[table].clear()
+        return ""
+
+    return change
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    batch: str  # cases in one batch share a run
+    change: Callable[[dict[str, Rows]], str]  # edits the raw tables, returns the key touched
+    relation: str  # what the failure must name
+    column: str | None
+    check: str
+    rows: int | None  # failing rows the message must give
+
+
+KEY_CASES = [
+    Case(
+        f"duplicated {table} key",
+        "duplicated keys",
+        _duplicate(table),
+        f"raw.{table}",
+        None if table == "order_items" else RAW_TABLES[table].primary_key[0],
+        "unique_combination_of_columns" if table == "order_items" else "unique",
+        1,
+    )
+    for table in RAW_TABLES
+]
+NULL_KEY_CASES = [
+    Case(
+        f"null {table} key",
+        "null keys",
+        _null_key(table),
+        f"raw.{table}",
+        RAW_TABLES[table].primary_key[0],
+        "not_null",
+        1,
+    )
+    for table in RAW_TABLES
+]
+STAGED = "staging.stg_greenery__"
+VALUE_CASES = [
+    Case(
+        "unknown event type",
+        "values",
+        _set("events", "event_type", "hover", event_type="page_view"),
+        f"{STAGED}events",
+        "event_type",
+        "accepted_values",
+        1,
+    ),
+    Case(
+        "unknown order status",
+        "values",
+        _set("orders", "status", "lost", status="preparing"),
+        f"{STAGED}orders",
+        "status",
+        "accepted_values",
+        1,
+    ),
+    Case(
+        "unknown shipping service",
+        "values",
+        _set("orders", "shipping_service", "pigeon", status="delivered"),
+        f"{STAGED}orders",
+        "shipping_service",
+        "accepted_values",
+        1,
+    ),
+    Case(
+        "price of zero",
+        "values",
+        _set("products", "price", 0),
+        f"{STAGED}products",
+        "price",
+        "accepted_range",
+        1,
+    ),
+    Case(
+        "quantity below one",
+        "values",
+        _set("order_items", "quantity", -2),
+        f"{STAGED}order_items",
+        "quantity",
+        "accepted_range",
+        1,
+    ),
+    Case(
+        "order item for an unknown product",
+        "orphans",
+        _set("order_items", "product_id", str(uuid.UUID(int=1))),
+        f"{STAGED}order_items",
+        "product_id",
+        "relationships",
+        1,
+    ),
+    Case(
+        "event of an unknown user",
+        "orphans",
+        _set("events", "user_id", str(uuid.UUID(int=2)), event_type="add_to_cart"),
+        f"{STAGED}events",
+        "user_id",
+        "relationships",
+        1,
+    ),
+    Case(
+        "order with an unknown promo",
+        "orphans",
+        _set("orders", "promo_id", "no such promo", status="shipped"),
+        f"{STAGED}orders",
+        "promo_id",
+        "relationships",
+        1,
+    ),
+    Case(
+        "event after the run's day",
+        "orphans",
+        _set("events", "created_at", _future, event_type="checkout"),
+        f"{STAGED}events",
+        "created_at",
+        "not_after_the_run_day",
+        1,
+    ),
+    Case(
+        "order after the run's day",
+        "orphans",
+        _set("orders", "created_at", _future, status="delivered"),
+        f"{STAGED}orders",
+        "created_at",
+        "not_after_the_run_day",
+        1,
+    ),
+    Case(
+        "checkout URL with the wrong path",
+        "orphans",
+        _set(
+            "events",
+            "page_url",
+            lambda url: url.replace("/checkout/", "/cart/"),
+            event_type="checkout",
+        ),
+        f"{STAGED}events",
+        "page_url",
+        "url_matches_pattern",
+        1,
+    ),
+]
+
+
+def _page_url(change: Callable[[str, dict[str, Any], Rows], str], nth: int) -> Any:
+    def edit(tables: dict[str, Rows]) -> str:
+        views = [row for row in tables["events"] if row["event_type"] == "page_view"]
+        row = views[nth]
+        row["page_url"] = change(row["page_url"], row, views)
+        return str(row["event_id"])
+
+    return edit
+
+
+CONTRACT_CASES = [
+    Case(
+        "page URL on the wrong domain",
+        "contracts",
+        _page_url(lambda url, row, views: url.replace("greenary.com", "greenery.example"), 0),
+        "product.fact_page_views",
+        "page_url",
+        "expect_column_values_to_match_regex",
+        None,
+    ),
+    Case(
+        "page URL with the wrong path for a page view",
+        "contracts",
+        _page_url(lambda url, row, views: url.replace("/product/", "/checkout/"), 1),
+        "product.fact_page_views",
+        "page_url",
+        "expect_column_values_to_match_regex",
+        None,
+    ),
+    Case(
+        "page URL of another row's product",
+        "contracts",
+        _page_url(
+            lambda url, row, views: next(
+                v["page_url"] for v in views if v["product_id"] != row["product_id"]
+            ),
+            2,
+        ),
+        "product.fact_page_views",
+        "product_id, page_url_product_id",
+        "expect_column_pair_values_to_be_equal",
+        None,
+    ),
+    Case(
+        "page URL whose id is not a UUID",
+        "contracts",
+        _page_url(lambda url, row, views: "https://greenary.com/product/monstera", 3),
+        "product.fact_page_views",
+        "page_url",
+        "expect_column_values_to_match_regex",
+        None,
+    ),
+    Case(
+        "order total that does not add up",
+        "contracts",
+        _set("orders", "order_total", lambda total: round(float(total) + 5, 2), status="shipped"),
+        "core.fact_orders",
+        "order_total",
+        "expect_multicolumn_values_to_add_up",
+        1,
+    ),
+    Case(
+        "delivered before ordered",
+        "contracts",
+        _set(
+            "orders",
+            "delivered_at",
+            lambda _: "2020-01-01T00:00:00Z" if isinstance(_, str) else datetime(2020, 1, 1),
+            status="delivered",
+        ),
+        "core.fact_orders",
+        "delivered_at, created_at",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        1,
+    ),
+]
+EMPTY_CASES = [
+    Case(
+        "empty events table",
+        "empty",
+        _empty("events"),
+        "raw.events",
+        "created_at",
+        "source freshness",
+        None,
+    )
+]
+CASES = KEY_CASES + NULL_KEY_CASES + VALUE_CASES + CONTRACT_CASES + EMPTY_CASES
+SOURCES = ("generator", "csv")
+
+
+@dataclass
+class Outcome:
+    run: PipelineRun
+    keys: dict[str, str]  # case name -> the key of the row it changed
+    published_before: dict[str, pd.DataFrame]
+    published_after: dict[str, pd.DataFrame]
+    events: list[dict[str, Any]]
+
+
+def _published(warehouse: Path) -> dict[str, pd.DataFrame]:
+    with duckdb.connect(str(warehouse)) as con:
+        names = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+            f" where table_schema in {PUBLISHED_SCHEMAS}"
+        ).fetchall()
+        return {name: con.table(name).df() for (name,) in names}
+
+
+def _read_raw(con: duckdb.DuckDBPyConnection) -> dict[str, Rows]:
+    tables = {}
+    for name, table in RAW_TABLES.items():
+        rows = con.execute(f"select * from raw.{name}").fetchall()
+        tables[name] = [dict(zip(table.column_names, row, strict=True)) for row in rows]
+    return tables
+
+
+def _write_raw(con: duckdb.DuckDBPyConnection, tables: dict[str, Rows]) -> None:
+    for name, rows in tables.items():
+        table = RAW_TABLES[name]
+        con.execute(f"delete from raw.{name}")
+        if rows:
+            placeholders = ", ".join("?" * len(table.columns))
+            con.executemany(
+                f"insert into raw.{name} values ({placeholders})",
+                [[row[c] for c in table.column_names] for row in rows],
+            )
+
+
+def _read_csv(export: Path) -> dict[str, Rows]:
+    tables = {}
+    for name in RAW_TABLES:
+        with (export / f"{name}.csv").open(newline="") as f:
+            tables[name] = [
+                {k: (v if v != "" else None) for k, v in row.items()} for row in csv.DictReader(f)
+            ]
+    return tables
+
+
+def _write_csv(export: Path, tables: dict[str, Rows]) -> None:
+    for name, rows in tables.items():
+        with (export / f"{name}.csv").open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=RAW_TABLES[name].column_names)
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+def _failed_events(since: datetime, expected: int = 1) -> list[Event]:
+    return wait_for_events(
+        {
+            "event": {"name": ["greenery.contract.failed"]},
+            "occurred": {"since": since.isoformat()},
+        },
+        at_least=expected,
+    )
+
+
+@pytest.fixture(scope="module")
+def good_day(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A warehouse after one good day, and a CSV export of another good shop."""
+    tmp = tmp_path_factory.mktemp("bad-inputs")
+    warehouse = tmp / "good.duckdb"
+    run = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), "--seed", "11")
+    assert run.exit_code == 0, run.output
+    export = tmp / "export"
+    with duckdb.connect(str(tmp / "export-source.duckdb")) as con:
+        land_generated(con, as_of=AS_OF, seed=5)
+        write_csv_export(con, export)
+    return warehouse, export
+
+
+@pytest.fixture(scope="module")
+def outcomes(
+    good_day: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[tuple[str, str], Outcome]:
+    """One run per (source, batch), every case of the batch applied together."""
+    good_warehouse, good_export = good_day
+    results = {}
+    for source in SOURCES:
+        for batch in dict.fromkeys(case.batch for case in CASES):
+            tmp = tmp_path_factory.mktemp(f"{source}-{batch.replace(' ', '-')}")
+            warehouse = tmp / "greenery.duckdb"
+            shutil.copy(good_warehouse, warehouse)
+            cases = [case for case in CASES if case.batch == batch]
+            if source == "generator":
+                with duckdb.connect(str(warehouse)) as con:
+                    tables = _read_raw(con)
+                    keys = {case.name: case.change(tables) for case in cases}
+                    _write_raw(con, tables)
+                args: tuple[str, ...] = ("--skip-landing",)
+            else:
+                export = tmp / "export"
+                shutil.copytree(good_export, export)
+                tables = _read_csv(export)
+                keys = {case.name: case.change(tables) for case in cases}
+                _write_csv(export, tables)
+                args = ("--raw-dir", str(export))
+            before = _published(warehouse)
+            started = datetime.now().astimezone()
+            run = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), *args)
+            EventsWorker.drain_all(timeout=10)
+            failed = sum(line.startswith("  FAILED ") for line in run.output.splitlines())
+            results[(source, batch)] = Outcome(
+                run, keys, before, _published(warehouse), _failed_events(started, failed)
+            )
+    return results
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_bad_input_fails_names_the_check_notifies_and_publishes_nothing(
+    case: Case, source: str, outcomes: dict[tuple[str, str], Outcome]
+) -> None:
+    outcome = outcomes[(source, case.batch)]
+    assert outcome.run.exit_code == 1, outcome.run.output
+    assert ": FAILED" in outcome.run.output and "NOT published" in outcome.run.output
+
+    failures = [
+        line.strip() for line in outcome.run.output.splitlines() if line.startswith("  FAILED ")
+    ]
+    named = [
+        line
+        for line in failures
+        if line.startswith(f"FAILED {case.relation}")
+        and (case.column is None or f"column {case.column}" in line)
+        and case.check in line
+    ]
+    assert named, f"{case.name}: no failure names it in\n" + "\n".join(failures)
+    if case.rows is not None:
+        rows = "row" if case.rows == 1 else "rows"
+        assert any(f"failed on {case.rows} {rows}" in line for line in named), named
+
+    events = [
+        event
+        for event in outcome.events
+        if event["resource"]["prefect.resource.name"] == case.relation
+    ]
+    checks = [check for event in events for check in event["payload"]["failed_checks"]]
+    assert any(check["check"] == case.check for check in checks), (case.name, checks)
+    if case.batch == "contracts":
+        keys = {key for check in checks for key in check.get("failing_keys", [])}
+        assert outcome.keys[case.name] in keys
+
+    assert outcome.published_after.keys() == outcome.published_before.keys()
+    for name, frame in outcome.published_before.items():
+        pd.testing.assert_frame_equal(outcome.published_after[name], frame)
+
+
+def _rewrite(path: Path, edit: Callable[[list[list[str]]], None], delimiter: str = ",") -> None:
+    with path.open(newline="") as f:
+        rows = list(csv.reader(f))
+    edit(rows)
+    with path.open("w", newline="") as f:
+        csv.writer(f, delimiter=delimiter).writerows(rows)
+
+
+def _set_cell(column: str, value: str) -> Callable[[list[list[str]]], None]:
+    def edit(rows: list[list[str]]) -> None:
+        rows[1][rows[0].index(column)] = value
+
+    return edit
+
+
+def _drop_column(column: str) -> Callable[[list[list[str]]], None]:
+    def edit(rows: list[list[str]]) -> None:
+        at = rows[0].index(column)
+        for row in rows:
+            del row[at]
+
+    return edit
+
+
+def _unterminated_quote(path: Path) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    lines[2] = lines[2].replace(",", ',"', 1)
+    path.write_text("".join(lines))
+
+
+def _not_utf8(path: Path) -> None:
+    path.write_bytes(path.read_bytes().replace(b"United States", b"United St\xe4tes", 1))
+
+
+FORMAT_CASES: dict[str, tuple[str, Callable[[Path], None], list[str]]] = {
+    # case: (file, edit, words the error must contain)
+    "missing column": (
+        "orders.csv",
+        lambda p: _rewrite(p, _drop_column("status")),
+        ["missing column(s) status"],
+    ),
+    "extra column": (
+        "orders.csv",
+        lambda p: _rewrite(p, lambda rows: [row.append("x") for row in rows]),
+        ["unknown column(s) x"],
+    ),
+    "non-numeric value": (
+        "products.csv",
+        lambda p: _rewrite(p, _set_cell("price", "twelve")),
+        ["price", "twelve"],
+    ),
+    "unterminated quote": ("users.csv", _unterminated_quote, ["line 3", "unterminated quote"]),
+    "wrong delimiter": (
+        "promos.csv",
+        lambda p: _rewrite(p, lambda rows: None, ";"),
+        ["';' as delimiter"],
+    ),
+    "bytes that are not UTF-8": ("addresses.csv", _not_utf8, ["not UTF-8"]),
+    "missing file": ("events.csv", lambda p: p.unlink(), ["missing"]),
+}
+
+
+@pytest.mark.parametrize("case", FORMAT_CASES)
+def test_a_malformed_csv_export_lands_nothing_and_says_why(
+    case: str, good_day: tuple[Path, Path], tmp_path: Path
+) -> None:
+    good_warehouse, good_export = good_day
+    file, edit, words = FORMAT_CASES[case]
+    warehouse = tmp_path / "greenery.duckdb"
+    shutil.copy(good_warehouse, warehouse)
+    export = tmp_path / "export"
+    shutil.copytree(good_export, export)
+    edit(export / file)
+    with duckdb.connect(str(warehouse)) as con:
+        raw_before = _read_raw(con)
+    before = _published(warehouse)
+    started = datetime.now().astimezone()
+
+    run = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), "--raw-dir", str(export))
+    EventsWorker.drain_all(timeout=10)
+
+    assert run.exit_code == 1
+    assert "FAILED while landing raw data" in run.output and "NOT published" in run.output
+    assert file in run.output and all(word in run.output for word in words), run.output
+    [event] = [e for e in _failed_events(started) if e["payload"]["checker"] == "landing"]
+    assert file in event["payload"]["summary"]
+    with duckdb.connect(str(warehouse)) as con:
+        assert _read_raw(con) == raw_before, "the raw tables are as they were"
+    for name, frame in before.items():
+        pd.testing.assert_frame_equal(_published(warehouse)[name], frame)
