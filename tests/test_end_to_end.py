@@ -16,6 +16,7 @@ import pytest
 
 from flows.settings import REPO_ROOT
 from tests.conftest import AS_OF
+from tests.events import wait_for_events
 from tests.exports import break_page_urls, export_with
 from tests.servers import Post, Received, client_env, prefect_server, webhook_receiver
 
@@ -40,13 +41,11 @@ class Stack:
             timeout=600,
         )
 
-    def events(self, name: str) -> list[dict[str, Any]]:
-        response = httpx.post(
-            f"{self.api_url}/events/filter",
-            json={"filter": {"event": {"name": [name]}}, "limit": 50},
+    def events(self, name: str, at_least: int = 0) -> list[dict[str, Any]]:
+        """Events `name`, waiting until `at_least` of them are stored."""
+        return wait_for_events(
+            {"event": {"name": [name]}}, at_least=at_least, wait=30, api_url=self.api_url
         )
-        response.raise_for_status()
-        return response.json()["events"]
 
     def artifact(self, key: str) -> dict[str, Any]:
         response = httpx.post(
@@ -83,7 +82,7 @@ def test_a_clean_run_sends_no_contract_notification(stack: Stack) -> None:
     assert contracts.startswith("Contracts: 13 of 13 suites passed")
     assert publication == "Published: 11 marts to core, marketing, product"
 
-    passed = stack.events("greenery.contract.passed")
+    passed = stack.events("greenery.contract.passed", at_least=13)
     assert len(passed) == 13
     assert stack.events("greenery.contract.failed") == []
     time.sleep(10)  # time enough for an automation to have fired, had one matched
