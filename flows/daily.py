@@ -87,17 +87,14 @@ def publish_marts(target: Target, marts: dict[str, list[str]]) -> list[str]:
 
 @task(name="Record the results in Prefect")
 def record_results(summary: RunSummary) -> None:
+    publication = summary.publication_line()
     for failure in summary.failures:
-        emit_dbt_failure_event(failure, summary.target, summary.publication_line())
+        emit_dbt_failure_event(failure, summary.target, publication)
     if summary.contracts:
-        publish_contract_artifacts(summary.contracts, summary.publication_line())
+        publish_contract_artifacts(summary.contracts, publication)
+        docs_index = summary.contracts.docs_index.as_uri()
         for suite in summary.contracts.suites:
-            emit_suite_event(
-                suite,
-                summary.contracts.docs_index.as_uri(),
-                summary.target,
-                summary.publication_line(),
-            )
+            emit_suite_event(suite, docs_index, summary.target, publication)
 
 
 def _today() -> date:
