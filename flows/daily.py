@@ -21,6 +21,14 @@ from prefect.settings import PREFECT_API_URL
 
 from flows import snowflake
 from flows.contracts import ContractReport, validate_marts, validate_snowflake_marts
+from flows.faults import (
+    WAREHOUSE_RETRIES,
+    WarehouseBusy,
+    WarehouseUnavailable,
+    exclusive_warehouse,
+    gave_up_line,
+    reaching_the_warehouse,
+)
 from flows.landing import LandingError, LandingResult, land_csv_export, land_generated
 from flows.landing.snowflake_copy import copy_raw_tables
 from flows.publication import audited_marts, publish_duckdb, publish_snowflake
@@ -47,7 +55,7 @@ _MARTS = ["build", "--select", "intermediate", "marts", "--exclude-resource-type
 BUILD = {"dev": [*_MARTS, "snapshot"], "prod": [*_MARTS, "snapshot", "unit_test"]}
 
 
-@task(name="Land the shop's raw data")
+@task(name="Land the shop's raw data", **WAREHOUSE_RETRIES)
 def land_raw_data(
     target: Target,
     as_of: date,
@@ -58,7 +66,7 @@ def land_raw_data(
 ) -> LandingResult:
     local = duckdb_path() if target == "dev" else snowflake_landing_path()
     local.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(local)) as con:
+    with reaching_the_warehouse("landing the raw data"), duckdb.connect(str(local)) as con:
         if raw_dir is not None:
             result = land_csv_export(con, raw_dir, as_of=as_of)
         else:
@@ -71,18 +79,20 @@ def land_raw_data(
     return result
 
 
-@task(name="Validate the marts against their contracts")
+@task(name="Validate the marts against their contracts", **WAREHOUSE_RETRIES)
 def validate_contracts(target: Target) -> ContractReport:
-    return validate_marts(duckdb_path()) if target == "dev" else validate_snowflake_marts()
+    with reaching_the_warehouse("validating the marts"):
+        return validate_marts(duckdb_path()) if target == "dev" else validate_snowflake_marts()
 
 
-@task(name="Publish the audited marts")
+@task(name="Publish the audited marts", **WAREHOUSE_RETRIES)
 def publish_marts(target: Target, marts: dict[str, list[str]]) -> list[str]:
-    if target == "dev":
-        with duckdb.connect(str(duckdb_path())) as con:
-            return publish_duckdb(con, marts)
-    with snowflake.connect() as con:
-        return publish_snowflake(con, marts)
+    with reaching_the_warehouse("publishing the marts"):
+        if target == "dev":
+            with duckdb.connect(str(duckdb_path())) as con:
+                return publish_duckdb(con, marts)
+        with snowflake.connect() as con:
+            return publish_snowflake(con, marts)
 
 
 @task(name="Record the results in Prefect")
@@ -127,15 +137,16 @@ def greenery_daily(
         snowflake.connection_parameters()  # names any missing setting before work starts
 
     summary = RunSummary(as_of=as_of, target=target)
-    if not skip_landing:
-        try:
-            summary.landing = land_raw_data(
-                target, as_of, Path(raw_dir) if raw_dir else None, seed, scale, history_days
-            )
-        except LandingError as error:
-            emit_landing_failure_event(error, target, not_published_line("bad raw data"))
-            raise
-    _transform_and_validate(summary)
+    with exclusive_warehouse(target):
+        if not skip_landing:
+            try:
+                summary.landing = land_raw_data(
+                    target, as_of, Path(raw_dir) if raw_dir else None, seed, scale, history_days
+                )
+            except LandingError as error:
+                emit_landing_failure_event(error, target, not_published_line("bad raw data"))
+                raise
+        _transform_and_validate(summary)
     record_results(summary)
     if summary.problems:
         raise PipelineFailed(summary)
@@ -224,7 +235,14 @@ def main(argv: list[str] | None = None) -> int:
             not_published_line("bad raw data"),
         ]
         exit_code = 1
-    except snowflake.SnowflakeSettingsError as error:
+    except WarehouseUnavailable as error:
+        lines = [
+            "Greenery daily run: FAILED, the warehouse could not be reached",
+            gave_up_line(error),
+            not_published_line("warehouse unavailable"),
+        ]
+        exit_code = 1
+    except (snowflake.SnowflakeSettingsError, WarehouseBusy) as error:
         lines, exit_code = ["Greenery daily run: FAILED before starting", f"  {error}"], 1
     _stop_temporary_server()
     print("\n".join(lines))

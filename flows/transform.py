@@ -3,28 +3,46 @@
 import json
 from datetime import date
 
-from prefect import get_run_logger
+from prefect import get_run_logger, task
+from prefect.runtime import task_run
 from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
 from flows.dbt_results import DbtOutcome, summarise
+from flows.faults import (
+    WAREHOUSE_RETRIES,
+    WarehouseUnavailable,
+    reaching_the_warehouse,
+    transient_reason,
+)
 from flows.settings import DBT_PROJECT_DIR
 
 
+def _task_run_name() -> str:
+    return "dbt " + " ".join(task_run.parameters["command"])
+
+
+@task(name="Run dbt", task_run_name=_task_run_name, **WAREHOUSE_RETRIES)
 def run_dbt(command: list[str], *, as_of: date, target: str) -> DbtOutcome:
     """Invoke one dbt command for the run's day on `target` (a profiles.yml output) and
     summarise what it did.
 
     Test and model failures come back in the outcome rather than as an
-    exception, so the flow can report all of them at once.
+    exception, so the flow can report all of them at once; a warehouse that could not be
+    reached raises WarehouseUnavailable, and the whole command is retried.
     """
     runner = PrefectDbtRunner(
         settings=PrefectDbtSettings(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR),
         raise_on_failure=False,
     )
-    result = runner.invoke(
-        [*command, "--target", target, "--vars", json.dumps({"as_of": as_of.isoformat()})]
-    )
+    step = "dbt " + " ".join(command)
+    with reaching_the_warehouse(step):
+        result = runner.invoke(
+            [*command, "--target", target, "--vars", json.dumps({"as_of": as_of.isoformat()})]
+        )
     outcome = summarise(" ".join(command), getattr(result.result, "results", None), runner.manifest)
+    for failure in outcome.failures:
+        if reason := transient_reason(failure.message):
+            raise WarehouseUnavailable(f"{step}: {reason} ({failure.describe()})")
     logger = get_run_logger()
     for failure in outcome.failures:
         logger.error(failure.describe())

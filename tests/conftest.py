@@ -14,6 +14,7 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 from flows import daily, snowflake
+from flows.publication import PUBLISHED_SCHEMAS
 from flows.settings import DUCKDB_PATH_ENV, SNOWFLAKE_LANDING_PATH_ENV
 from tests.servers import snowflake_emulator
 
@@ -57,6 +58,20 @@ class PipelineRun:
             with snowflake.connect() as con:
                 frame = con.cursor().execute(sql).fetch_pandas_all()
         return frame.rename(columns=str.lower)
+
+
+def published_marts(warehouse: Path) -> dict[str, pd.DataFrame]:
+    """Every table of the DuckDB file's published schemas, rows in a stable order."""
+    with duckdb.connect(str(warehouse)) as con:
+        tables = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+            f" where table_schema in {PUBLISHED_SCHEMAS}"
+        ).fetchall()
+        frames = {name: con.table(name).df() for (name,) in tables}
+    return {
+        name: frame.sort_values(list(frame.columns)).reset_index(drop=True)
+        for name, frame in sorted(frames.items())
+    }
 
 
 def run_pipeline(

@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -207,3 +208,71 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float, log: Pa
             return
         time.sleep(0.2)
     raise RuntimeError(f"fakesnow did not listen on {port} within {timeout} s")
+
+
+class DroppingProxy:
+    """A TCP proxy on 127.0.0.1 that can drop every connection through it at once (a reset,
+    as when a network path fails) and refuse new ones for a while."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.dropped = 0  # connections reset by drop()
+        self.refused = 0  # connections reset on arrival while refusing
+        self._refuse_until = 0.0
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._listener = socket.create_server((HOST, 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def drop(self, refuse_for: float) -> None:
+        with self._lock:
+            self._refuse_until = time.monotonic() + refuse_for
+            sockets, self._open = self._open, set()
+        for sock in sockets:
+            _reset(sock)
+        self.dropped += len(sockets) // 2  # each connection is a client and an upstream socket
+
+    def close(self) -> None:
+        self._listener.close()
+        self.drop(refuse_for=0)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            if time.monotonic() < self._refuse_until:
+                self.refused += 1
+                _reset(client)
+                continue
+            upstream = socket.create_connection((HOST, self.upstream_port))
+            with self._lock:
+                self._open |= {client, upstream}
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+    with contextlib.suppress(OSError):
+        sink.shutdown(socket.SHUT_WR)
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with a TCP reset rather than an orderly goodbye."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+
+
+@contextlib.contextmanager
+def dropping_proxy(upstream_port: int) -> Iterator[DroppingProxy]:
+    proxy = DroppingProxy(upstream_port)
+    try:
+        yield proxy
+    finally:
+        proxy.close()

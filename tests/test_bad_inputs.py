@@ -23,8 +23,7 @@ from prefect.events.worker import EventsWorker
 
 from flows.landing import land_generated, write_csv_export
 from flows.landing.raw_schema import RAW_TABLES
-from flows.publication import PUBLISHED_SCHEMAS
-from tests.conftest import AS_OF, PipelineRun, run_pipeline
+from tests.conftest import AS_OF, PipelineRun, published_marts, run_pipeline
 from tests.events import Event, wait_for_events
 
 Rows = list[dict[str, Any]]
@@ -66,6 +65,18 @@ def _null_key(table: str) -> Callable[[dict[str, Rows]], str]:
 def _empty(table: str) -> Callable[[dict[str, Rows]], str]:
     def change(tables: dict[str, Rows]) -> str:
         tables[table].clear()
+        return ""
+
+    return change
+
+
+def _thin_out_run_day(table: str, keep_one_in: int) -> Callable[[dict[str, Rows]], str]:
+    """Drop all but one in `keep_one_in` of the table's rows created on the run's day."""
+
+    def change(tables: dict[str, Rows]) -> str:
+        on_day = [row for row in tables[table] if str(row["created_at"])[:10] == str(AS_OF)]
+        dropped = {id(row) for row in on_day[::keep_one_in]} ^ {id(row) for row in on_day}
+        tables[table][:] = [row for row in tables[table] if id(row) not in dropped]
         return ""
 
     return change
@@ -302,7 +313,18 @@ EMPTY_CASES = [
         None,
     )
 ]
-CASES = KEY_CASES + NULL_KEY_CASES + VALUE_CASES + CONTRACT_CASES + EMPTY_CASES
+VOLUME_CASES = [
+    Case(
+        "a day with a tenth of the usual events",
+        "volume",
+        _thin_out_run_day("events", 10),
+        f"{STAGED}events",
+        "created_at",
+        "daily_volume_not_below_usual",
+        1,
+    )
+]
+CASES = KEY_CASES + NULL_KEY_CASES + VALUE_CASES + CONTRACT_CASES + EMPTY_CASES + VOLUME_CASES
 SOURCES = ("generator", "csv")
 
 
@@ -313,15 +335,6 @@ class Outcome:
     published_before: dict[str, pd.DataFrame]
     published_after: dict[str, pd.DataFrame]
     events: list[dict[str, Any]]
-
-
-def _published(warehouse: Path) -> dict[str, pd.DataFrame]:
-    with duckdb.connect(str(warehouse)) as con:
-        names = con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables"
-            f" where table_schema in {PUBLISHED_SCHEMAS}"
-        ).fetchall()
-        return {name: con.table(name).df() for (name,) in names}
 
 
 def _read_raw(con: duckdb.DuckDBPyConnection) -> dict[str, Rows]:
@@ -412,13 +425,13 @@ def outcomes(
                 keys = {case.name: case.change(tables) for case in cases}
                 _write_csv(export, tables)
                 args = ("--raw-dir", str(export))
-            before = _published(warehouse)
+            before = published_marts(warehouse)
             started = datetime.now().astimezone()
             run = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), *args)
             EventsWorker.drain_all(timeout=10)
             failed = sum(line.startswith("  FAILED ") for line in run.output.splitlines())
             results[(source, batch)] = Outcome(
-                run, keys, before, _published(warehouse), _failed_events(started, failed)
+                run, keys, before, published_marts(warehouse), _failed_events(started, failed)
             )
     return results
 
@@ -538,7 +551,7 @@ def test_a_malformed_csv_export_lands_nothing_and_says_why(
     edit(export / file)
     with duckdb.connect(str(warehouse)) as con:
         raw_before = _read_raw(con)
-    before = _published(warehouse)
+    before = published_marts(warehouse)
     started = datetime.now().astimezone()
 
     run = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), "--raw-dir", str(export))
@@ -552,4 +565,4 @@ def test_a_malformed_csv_export_lands_nothing_and_says_why(
     with duckdb.connect(str(warehouse)) as con:
         assert _read_raw(con) == raw_before, "the raw tables are as they were"
     for name, frame in before.items():
-        pd.testing.assert_frame_equal(_published(warehouse)[name], frame)
+        pd.testing.assert_frame_equal(published_marts(warehouse)[name], frame)

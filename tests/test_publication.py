@@ -5,31 +5,16 @@ page URLs break the contract, a day whose raw products repeat a key, and a good 
 
 from dataclasses import dataclass
 
-import duckdb
 import httpx
 import pandas as pd
 import pytest
 from prefect.settings import PREFECT_API_URL
 
-from flows.publication import AUDIT_PREFIX, PUBLISHED_SCHEMAS
-from tests.conftest import AS_OF, PipelineRun, run_pipeline
+from flows.publication import AUDIT_PREFIX
+from tests.conftest import AS_OF, PipelineRun, published_marts, run_pipeline
 from tests.exports import break_page_urls, export_with
 
 PAGE_VIEW_SCHEMAS = ("audit_product", "product")
-
-
-def _published(run: PipelineRun) -> dict[str, pd.DataFrame]:
-    """Every table of the published schemas, rows in a stable order."""
-    with duckdb.connect(str(run.warehouse)) as con:
-        tables = con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables"
-            f" where table_schema in {PUBLISHED_SCHEMAS}"
-        ).fetchall()
-        frames = {name: con.table(name).df() for (name,) in tables}
-    return {
-        name: frame.sort_values(list(frame.columns)).reset_index(drop=True)
-        for name, frame in sorted(frames.items())
-    }
 
 
 def _latest_contracts_artifact() -> str:
@@ -83,7 +68,7 @@ def days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Day]:
     days = {}
     for name, args in runs.items():
         run = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), *args)
-        published = _published(run)
+        published = published_marts(run.warehouse)
         audit_rows = {
             mart: int(run.query(f"select count(*) as n from {AUDIT_PREFIX}{mart}").n[0])
             for mart in published

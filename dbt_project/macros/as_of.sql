@@ -11,3 +11,11 @@
   {#- Midnight UTC that closes the --as-of day. -#}
   cast('{{ (modules.datetime.date.fromisoformat(var("as_of")) + modules.datetime.timedelta(days=1)).isoformat() }} 00:00:00' as timestamp)
 {%- endmacro %}
+
+{% macro last_complete_day() -%}
+  {#- The --as-of day once it has ended; during the day itself (a morning run for
+      today), the day before, so a day's volume is only judged when it is whole. -#}
+  {%- set as_of = modules.datetime.date.fromisoformat(var("as_of")) -%}
+  {%- set day = as_of if run_started_at.date() > as_of else as_of - modules.datetime.timedelta(days=1) -%}
+  cast('{{ day.isoformat() }}' as date)
+{%- endmacro %}

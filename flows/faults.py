@@ -1,0 +1,146 @@
+"""Faults a daily run rides out, and how it says when it cannot.
+
+A warehouse that is briefly out of reach (the DuckDB file locked by another process, a
+dropped Snowflake connection) is retried with exponential backoff by Prefect's task retries;
+if it stays out of reach the run stops with WarehouseUnavailable, naming what it could not
+do. Two runs never write one warehouse at once: each holds the warehouse's Prefect global
+concurrency limit (one slot) from landing to publication; a second run waits for it, and
+is refused with WarehouseBusy after GREENERY_WAREHOUSE_WAIT_MINUTES.
+"""
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from typing import Any
+
+from prefect import Task, get_run_logger
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+from prefect.client.schemas.objects import State, TaskRun
+from prefect.concurrency.sync import concurrency
+from prefect.exceptions import ObjectAlreadyExists
+from prefect.tasks import exponential_backoff
+
+from flows.settings import duckdb_path
+
+RETRIES = int(os.environ.get("GREENERY_WAREHOUSE_RETRIES", "3"))
+FIRST_RETRY_SECONDS = float(os.environ.get("GREENERY_WAREHOUSE_RETRY_SECONDS", "10"))
+# The shortest lease Prefect grants: a run killed while holding the warehouse blocks the
+# next one for at most about a minute.
+LEASE_SECONDS = 60
+
+# Phrases in an error (or in the errors it was raised from) that mean "try again later".
+TRANSIENT = {
+    "Could not set lock on file": "the DuckDB file is locked by another process",
+    "(08001)": "could not connect to Snowflake",
+    "Failed to connect to DB": "could not connect to Snowflake",
+    "Connection reset by peer": "the connection to the warehouse was dropped",
+    "Connection aborted": "the connection to the warehouse was dropped",
+    "RemoteDisconnected": "the connection to the warehouse was dropped",
+}
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse could not be reached or locked; worth retrying."""
+
+
+class WarehouseBusy(RuntimeError):
+    """Another run held the warehouse for longer than this run would wait."""
+
+
+def transient_reason(error: BaseException | str) -> str | None:
+    """Why an error (or an error message) is worth retrying, or None if it is not."""
+    seen: BaseException | str | None = error
+    while seen is not None:
+        for phrase, reason in TRANSIENT.items():
+            if phrase in str(seen):
+                return reason
+        seen = seen.__cause__ or seen.__context__ if isinstance(seen, BaseException) else None
+    return None
+
+
+@contextmanager
+def reaching_the_warehouse(step: str) -> Iterator[None]:
+    """Turn a transient warehouse error inside into WarehouseUnavailable naming `step`."""
+    try:
+        yield
+    except WarehouseUnavailable:
+        raise
+    except Exception as error:
+        reason = transient_reason(error)
+        if reason is None:
+            raise
+        raise WarehouseUnavailable(f"{step}: {reason} ({_first_line(error)})") from error
+
+
+def _retry_when_unavailable(task: Task, task_run: TaskRun, state: State) -> bool:
+    try:
+        state.result()
+    except WarehouseUnavailable:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+# Options for every task that touches the warehouse.
+WAREHOUSE_RETRIES: dict[str, Any] = {
+    "retries": RETRIES,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=FIRST_RETRY_SECONDS),
+    "retry_condition_fn": _retry_when_unavailable,
+}
+
+
+def gave_up_line(error: WarehouseUnavailable) -> str:
+    return f"  {error}; gave up after {RETRIES + 1} attempts."
+
+
+def warehouse_limit_name(target: str) -> str:
+    """The concurrency limit standing for the warehouse a run writes: the DuckDB file on
+    dev, the Snowflake account's database on prod."""
+    if target == "dev":
+        path = duckdb_path()
+        digest = hashlib.sha256(str(path).encode()).hexdigest()[:8]
+        return f"greenery-warehouse duckdb {path.name} {digest}"
+    account = os.environ.get("SNOWFLAKE_ACCOUNT", "")
+    database = os.environ.get("SNOWFLAKE_DATABASE", "")
+    return f"greenery-warehouse snowflake {account}.{database}".lower()
+
+
+@contextmanager
+def exclusive_warehouse(target: str) -> Iterator[None]:
+    """Hold the warehouse's one slot for the duration, waiting for another run to finish."""
+    name = warehouse_limit_name(target)
+    wait_minutes = float(os.environ.get("GREENERY_WAREHOUSE_WAIT_MINUTES", "60"))
+    _ensure_limit(name)
+    get_run_logger().info("Waiting for the warehouse (concurrency limit %r)", name)
+    slot = ExitStack()
+    try:
+        slot.enter_context(
+            concurrency(
+                name,
+                occupy=1,
+                timeout_seconds=wait_minutes * 60,
+                lease_duration=LEASE_SECONDS,
+                strict=True,
+            )
+        )
+    except TimeoutError as error:
+        raise WarehouseBusy(
+            f"Another run held the warehouse (concurrency limit {name!r}) for more than"
+            f" {wait_minutes:g} minutes; this run did nothing."
+        ) from error
+    get_run_logger().info("Holding the warehouse")
+    with slot:
+        yield
+
+
+def _ensure_limit(name: str) -> None:
+    with get_client(sync_client=True) as client, suppress(ObjectAlreadyExists):
+        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
