@@ -1,7 +1,8 @@
 {#- A volume anomaly: the last complete day (see as_of.sql) has fewer rows than
     `min_share` of the median of the `history_days` days before it, which means part of
     the day's data never arrived (an export cut short, a tracking outage). Returns that
-    day; a table with fewer than `min_history_days` days of history is not judged. -#}
+    day. Not judged: a table with fewer than `min_history_days` days of history, and a
+    day without any rows, which is source freshness's call (a warning, then an error). -#}
 {% test daily_volume_not_below_usual(model, column_name, min_share=0.5, history_days=7, min_history_days=2) %}
 
 with
@@ -45,6 +46,7 @@ final as (
     from judged
     where
         days_of_history >= {{ min_history_days }}
+        and row_count > 0
         and row_count < {{ min_share }} * usual_row_count
 )
 
