@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.stamp
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: setup run test lint docs-dbt clean
+.PHONY: setup run test lint bench docs-dbt clean
 
 setup: $(STAMP)
 
@@ -24,8 +24,15 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The pipeline's cost at several scales against its baselines, written to BENCHMARKS.md
+# (about 25 minutes at the default scales). Scratch data and Prefect server in .bench/.
+BENCH_SCALES ?= 1,10,100
+bench: setup
+	mkdir -p .bench/prefect
+	PREFECT_HOME=$(CURDIR)/.bench/prefect $(PY) -m bench --scales $(BENCH_SCALES)
+
 clean:
-	rm -rf warehouse dbt_project/target dbt_project/logs .prefect
+	rm -rf warehouse dbt_project/target dbt_project/logs .prefect .bench
 
 docs-dbt: setup
 	cd dbt_project && GREENERY_DUCKDB_PATH=$${GREENERY_DUCKDB_PATH:-$(CURDIR)/warehouse/greenery.duckdb} \

@@ -2,6 +2,7 @@
 
 python -m flows.daily [--as-of YYYY-MM-DD] [--raw-dir DIR] [--scale N] [--seed N]
                       [--history-days N] [--target dev|prod] [--skip-landing]
+                      [--full-refresh]
 """
 
 import argparse
@@ -16,7 +17,6 @@ from prefect import flow, task
 from prefect.events.worker import EventsWorker
 from prefect.logging.handlers import APILogWorker
 from prefect.runtime import flow_run
-from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL
 
 from flows import snowflake
@@ -124,11 +124,13 @@ def greenery_daily(
     history_days: int = 3,
     target: Target = "dev",
     skip_landing: bool = False,
+    full_refresh: bool = False,
     snowflake_credentials_block: str | None = None,
 ) -> RunSummary:
     """`target` is the dbt target: dev, the DuckDB file, or prod, Snowflake (SNOWFLAKE_*
     variables, or the SnowflakeCredentials block named by `snowflake_credentials_block`).
-    `skip_landing` leaves raw data landed by other tools alone."""
+    `skip_landing` leaves raw data landed by other tools alone; `full_refresh` rebuilds
+    the incremental marts from all of history instead of adding the day to them."""
     as_of = as_of or _today()
     os.environ[DUCKDB_PATH_ENV] = str(duckdb_path())  # dbt's dev profile reads it
     if snowflake_credentials_block:
@@ -146,14 +148,14 @@ def greenery_daily(
             except LandingError as error:
                 emit_landing_failure_event(error, target, not_published_line("bad raw data"))
                 raise
-        _transform_and_validate(summary)
+        _transform_and_validate(summary, full_refresh)
     record_results(summary)
     if summary.problems:
         raise PipelineFailed(summary)
     return summary
 
 
-def _transform_and_validate(summary: RunSummary) -> None:
+def _transform_and_validate(summary: RunSummary, full_refresh: bool) -> None:
     """Freshness and the raw data's checks → snapshot → build the marts into the audit
     schemas → contracts → publish. Stale or failing raw data stops before the snapshot, so
     history only records checked data; failing mart tests do not stop the contracts, so
@@ -162,7 +164,8 @@ def _transform_and_validate(summary: RunSummary) -> None:
         summary.dbt.append(run_dbt(command, as_of=summary.as_of, target=summary.target))
         if summary.failures:
             return
-    build = run_dbt(BUILD[summary.target], as_of=summary.as_of, target=summary.target)
+    build_command = [*BUILD[summary.target], *(["--full-refresh"] if full_refresh else [])]
+    build = run_dbt(build_command, as_of=summary.as_of, target=summary.target)
     summary.dbt.append(build)
     summary.contracts = validate_contracts(summary.target)
     if not summary.problems:
@@ -201,6 +204,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="do not land anything: model the raw data other tools landed",
     )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental marts from all of history (after a model change,"
+        " or rows that landed more than 3 days late)",
+    )
     return parser.parse_args(argv)
 
 
@@ -208,6 +217,8 @@ def _stop_temporary_server() -> None:
     """Stop the temporary Prefect server a run without PREFECT_API_URL starts, so
     that its shutdown messages come before the summary rather than after it."""
     if not PREFECT_API_URL.value():
+        from prefect.server.api.server import SubprocessASGIServer  # only for this case
+
         APILogWorker.drain_all(timeout=5)  # send queued logs while the server still listens
         EventsWorker.drain_all(timeout=5)
         SubprocessASGIServer().stop()
@@ -224,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             history_days=args.history_days,
             target=args.target,
             skip_landing=args.skip_landing,
+            full_refresh=args.full_refresh,
         )
         lines, exit_code = summary.lines(), 0
     except PipelineFailed as failed:

@@ -6,12 +6,18 @@ them to `<unit>` at once: readers see yesterday's marts or today's, never a mix.
 check fails nothing is copied, and the audit tables stay for inspection.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import duckdb
-from snowflake.connector import SnowflakeConnection
-from snowflake.connector.cursor import SnowflakeCursor
 
 from flows import snowflake
 from flows.landing.warehouse import transaction
+
+if TYPE_CHECKING:
+    from snowflake.connector import SnowflakeConnection
+    from snowflake.connector.cursor import SnowflakeCursor
 
 AUDIT_PREFIX = "audit_"
 PUBLISHED_SCHEMAS = ("core", "marketing", "product")

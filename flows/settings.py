@@ -9,6 +9,9 @@ DUCKDB_PATH_ENV = "GREENERY_DUCKDB_PATH"
 DEFAULT_DUCKDB_PATH = Path("warehouse/greenery.duckdb")
 SNOWFLAKE_LANDING_PATH_ENV = "GREENERY_SNOWFLAKE_LANDING_PATH"
 DEFAULT_SNOWFLAKE_LANDING_PATH = Path("warehouse/snowflake_landing.duckdb")
+# dbt's own log lines forwarded to Prefect. Every node is already a Prefect task with its
+# state, and each forwarded line is an API call: at "info" they cost more than the build.
+DBT_LOG_LEVEL_ENV = "GREENERY_DBT_LOG_LEVEL"
 
 
 def duckdb_path() -> Path:
@@ -19,6 +22,11 @@ def duckdb_path() -> Path:
 def snowflake_landing_path() -> Path:
     """The local DuckDB file the prod target lands into before copying raw data to Snowflake."""
     return _from_env(SNOWFLAKE_LANDING_PATH_ENV, DEFAULT_SNOWFLAKE_LANDING_PATH)
+
+
+def dbt_log_level() -> str:
+    """debug, info, warn (the default) or error."""
+    return os.environ.get(DBT_LOG_LEVEL_ENV) or "warn"
 
 
 def _from_env(variable: str, default: Path) -> Path:

@@ -6,15 +6,18 @@ SnowflakeCredentials block instead; `use_credentials_block` puts its values wher
 others look, for this process only.
 """
 
+from __future__ import annotations
+
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import snowflake.connector
-from prefect_snowflake import SnowflakeCredentials
-from snowflake.connector import SnowflakeConnection
-from snowflake.connector.cursor import SnowflakeCursor
+# The connector and prefect-snowflake take seconds to import, and a run on DuckDB never
+# needs them: they are imported where Snowflake is used.
+if TYPE_CHECKING:
+    from snowflake.connector import SnowflakeConnection
+    from snowflake.connector.cursor import SnowflakeCursor
 
 REQUIRED = (
     "SNOWFLAKE_ACCOUNT",
@@ -67,6 +70,8 @@ def connection_parameters() -> dict[str, Any]:
 
 
 def connect() -> SnowflakeConnection:
+    import snowflake.connector
+
     return snowflake.connector.connect(**connection_parameters())
 
 
@@ -87,6 +92,8 @@ def use_credentials_block(name: str) -> None:
     """Take account, user, password or private key, and role from a SnowflakeCredentials
     block, over whatever the environment says; warehouse and database stay in the
     environment (the deployment's job variables)."""
+    from prefect_snowflake import SnowflakeCredentials
+
     credentials = SnowflakeCredentials.load(name)
     values = {
         "SNOWFLAKE_ACCOUNT": credentials.account,

@@ -14,7 +14,7 @@ from flows.faults import (
     reaching_the_warehouse,
     transient_reason,
 )
-from flows.settings import DBT_PROJECT_DIR
+from flows.settings import DBT_PROJECT_DIR, dbt_log_level
 
 
 def _task_run_name() -> str:
@@ -31,7 +31,11 @@ def run_dbt(command: list[str], *, as_of: date, target: str) -> DbtOutcome:
     reached raises WarehouseUnavailable, and the whole command is retried.
     """
     runner = PrefectDbtRunner(
-        settings=PrefectDbtSettings(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR),
+        settings=PrefectDbtSettings(
+            project_dir=DBT_PROJECT_DIR,
+            profiles_dir=DBT_PROJECT_DIR,
+            log_level=dbt_log_level(),
+        ),
         raise_on_failure=False,
     )
     step = "dbt " + " ".join(command)

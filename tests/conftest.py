@@ -60,12 +60,15 @@ class PipelineRun:
         return frame.rename(columns=str.lower)
 
 
-def published_marts(warehouse: Path) -> dict[str, pd.DataFrame]:
-    """Every table of the DuckDB file's published schemas, rows in a stable order."""
+def published_marts(
+    warehouse: Path, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS
+) -> dict[str, pd.DataFrame]:
+    """Every table of the DuckDB file's published schemas (or of `schemas`), rows in a
+    stable order."""
     with duckdb.connect(str(warehouse)) as con:
         tables = con.execute(
             "select table_schema || '.' || table_name from information_schema.tables"
-            f" where table_schema in {PUBLISHED_SCHEMAS}"
+            f" where table_schema in {schemas}"
         ).fetchall()
         frames = {name: con.table(name).df() for (name,) in tables}
     return {

@@ -23,7 +23,7 @@ from flows.settings import REPO_ROOT
 from tests.conftest import AS_OF, published_marts
 from tests.servers import client_env, dropping_proxy, prefect_server, snowflake_emulator
 
-BUILDING_A_MART = "START sql table model audit_"
+BUILDING_A_MART = "START sql table model audit_"  # a dbt line logged at info
 RUN_TIMEOUT = 600
 
 
@@ -76,7 +76,12 @@ class Lab:
     def start(self, warehouse: Path, *args: str, module: str = "flows.daily", **env: str) -> Run:
         process = subprocess.Popen(
             [sys.executable, "-m", module, *args],
-            env={**self.env, "GREENERY_DUCKDB_PATH": str(warehouse), **env},
+            env={
+                **self.env,
+                "GREENERY_DUCKDB_PATH": str(warehouse),
+                "GREENERY_DBT_LOG_LEVEL": "info",
+                **env,
+            },
             cwd=REPO_ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

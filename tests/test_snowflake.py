@@ -30,10 +30,11 @@ MARTS = 13
 NOT_SEARCHED = {".venv", ".git", "node_modules"}
 
 
-def prod_events(name: str, table: str | None = None) -> list[Event]:
-    """Events `name` the prod target emitted (for `table`)."""
+def prod_events(name: str, table: str | None = None, at_least: int = 1) -> list[Event]:
+    """Events `name` the prod target emitted (for `table`), once `at_least` are stored."""
     events = wait_for_events(
-        {"event": {"name": [name]}, "resource": {"labels": {"greenery.target": ["prod"]}}}
+        {"event": {"name": [name]}, "resource": {"labels": {"greenery.target": ["prod"]}}},
+        at_least=at_least,
     )
     return [e for e in events if table is None or e["resource"]["prefect.resource.name"] == table]
 
@@ -70,7 +71,7 @@ def test_contracts_run_inside_snowflake_with_data_docs_and_events(
     snowflake_run: PipelineRun,
 ) -> None:
     assert f"Contracts: {MARTS} of {MARTS} suites passed" in snowflake_run.output
-    passed = prod_events("greenery.contract.passed")
+    passed = prod_events("greenery.contract.passed", at_least=MARTS)
     assert len({event["resource"]["prefect.resource.name"] for event in passed}) == MARTS
     for event in passed:
         page = Path(event["payload"]["data_docs_url"].removeprefix("file://"))

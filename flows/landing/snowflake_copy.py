@@ -6,14 +6,19 @@ Snowflake's raw tables equal to it. It serves demos, tests and first loads: a te
 raw data arrives by other tools runs with --skip-landing.
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import duckdb
-from snowflake.connector import SnowflakeConnection
-from snowflake.connector.cursor import SnowflakeCursor
 
 from flows.landing.raw_schema import RAW_SCHEMA, RAW_TABLES, RawTable
 from flows.snowflake import transaction
+
+if TYPE_CHECKING:
+    from snowflake.connector import SnowflakeConnection
+    from snowflake.connector.cursor import SnowflakeCursor
 
 # Rows per INSERT statement: keeps each statement well under Snowflake's size limit.
 BATCH_ROWS = 2_000

@@ -1,3 +1,15 @@
+{#- Incremental: every session with an event since the last build is rebuilt from
+    all its events, so a session begun on an earlier day that gets new events (such
+    as its order's package_shipped, days after the checkout) is brought up to date. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
 with
 
 sessions as (
@@ -5,6 +17,24 @@ sessions as (
     select * from {{ ref('int_sessions') }}
 
 ),
+
+events as (
+
+    select * from {{ ref('stg_greenery__events') }}
+
+),
+
+{% if is_incremental() %}
+
+sessions_with_new_events as (
+
+    select distinct session_id
+    from events
+    where created_at >= {{ reread_from('session_ended_at') }}
+
+),
+
+{% endif %}
 
 final as (
 
@@ -23,6 +53,9 @@ final as (
         is_converted
 
     from sessions
+    {% if is_incremental() %}
+    where session_id in (select session_id from sessions_with_new_events)
+    {% endif %}
 
 )
 

@@ -1,0 +1,140 @@
+"""Incremental marts equal a full rebuild after several days of the shop's life.
+
+Each day runs the flow's own dbt commands on a scratch warehouse: land the day,
+check raw, snapshot, build. The days include what incremental models get wrong
+most often: sessions that get events days after they began (package_shipped),
+orders that move from preparing to shipped to delivered, repriced products, and a
+page view that lands a day late. The runs allow rows to land one day late (the
+pipeline allows three), so a session's late events must be found on their own
+rather than by re-reading a wide window.
+"""
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
+
+from flows.daily import BUILD, RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS
+from flows.landing import land_generated
+from flows.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV
+from tests.conftest import AS_OF, published_marts
+
+AUDIT_SCHEMAS = ("audit_core", "audit_marketing", "audit_product")
+INCREMENTAL_MARTS = ("fact_orders", "fact_page_views", "fact_user_sessions")
+DAYS = [AS_OF + timedelta(days=offset) for offset in range(5)]
+LATE_ARRIVAL_DAYS = 1
+LATE_EVENT_ID = "late-page-view-0001"
+
+
+class Warehouse:
+    def __init__(self, path: Path, target_path: Path) -> None:
+        self.path = path
+        self.settings = PrefectDbtSettings(
+            project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=target_path
+        )
+
+    def dbt(self, command: list[str], day: date) -> list:
+        runner = PrefectDbtRunner(settings=self.settings, raise_on_failure=False)
+        result = runner.invoke(
+            [
+                *command,
+                "--vars",
+                json.dumps({"as_of": day.isoformat(), "late_arrival_days": LATE_ARRIVAL_DAYS}),
+            ]
+        )
+        failed = [r for r in result.result.results if r.status not in ("success", "pass")]
+        assert result.success and not failed, [(r.node.name, r.message) for r in failed]
+        return result.result.results
+
+    def run_day(self, day: date) -> list:
+        with duckdb.connect(str(self.path)) as con:
+            land_generated(con, as_of=day, seed=11, scale=1, history_days=3)
+        for command in (RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS):
+            self.dbt(command, day)
+        return self.dbt(BUILD["dev"], day)
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.path)) as con:
+            return con.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def days_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, list]:
+    """Five daily runs, the last after a page view landed late; returns the last build."""
+    scratch = tmp_path_factory.mktemp("incremental")
+    warehouse = Warehouse(scratch / "greenery.duckdb", scratch / "target")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(DUCKDB_PATH_ENV, str(warehouse.path))
+        for day in DAYS[:-1]:
+            warehouse.run_day(day)
+        _land_a_late_page_view(warehouse.path, day_before=DAYS[-2])
+        last_build = warehouse.run_day(DAYS[-1])
+        yield warehouse, last_build
+
+
+def _land_a_late_page_view(path: Path, day_before: date) -> None:
+    """A copy of a page view from the day before, with a new id, that the export only
+    now contains."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "insert into raw.events"
+            " select ?, session_id, user_id, page_url, created_at + interval 1 second,"
+            " event_type, order_id, product_id from raw.events"
+            " where event_type = 'page_view' and cast(created_at as date) = ?"
+            " order by created_at limit 1",
+            [LATE_EVENT_ID, day_before],
+        )
+
+
+def test_the_last_day_was_built_incrementally(days_built: tuple[Warehouse, list]) -> None:
+    _, last_build = days_built
+    compiled = {r.node.name: r.node.compiled_code for r in last_build}
+    assert "changed_products" in compiled["fact_page_views"]
+    assert "sessions_with_new_events" in compiled["fact_user_sessions"]
+    assert "customers_with_changed_orders" in compiled["fact_orders"]
+
+
+def test_the_days_hold_what_incremental_models_get_wrong(
+    days_built: tuple[Warehouse, list],
+) -> None:
+    warehouse, _ = days_built
+    last_day, window_start = DAYS[-1].isoformat(), DAYS[-1 - LATE_ARRIVAL_DAYS].isoformat()
+    [(sessions_shipped_days_later,)] = warehouse.query(
+        "select count(*) from (select session_id from raw.events group by session_id"
+        " having max(case when event_type <> 'package_shipped' then created_at end)"
+        f" < '{window_start}' and max(created_at) >= '{last_day}')"
+    )
+    [(orders_changed,)] = warehouse.query(
+        "select count(*) from (select order_id from snapshots.orders_snapshot"
+        " group by order_id having count(distinct status) > 1)"
+    )
+    [(products_repriced,)] = warehouse.query(
+        "select count(*) from (select product_id from snapshots.products_snapshot"
+        " group by product_id having count(distinct price) > 1)"
+    )
+    assert sessions_shipped_days_later > 0
+    assert orders_changed > 0
+    assert products_repriced > 0
+    assert warehouse.query(
+        f"select count(*) from audit_product.fact_page_views where event_id = '{LATE_EVENT_ID}'"
+    ) == [(1,)]
+
+
+def test_incremental_marts_equal_a_full_refresh(days_built: tuple[Warehouse, list]) -> None:
+    warehouse, _ = days_built
+    incremental = published_marts(warehouse.path, AUDIT_SCHEMAS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(DUCKDB_PATH_ENV, str(warehouse.path))
+        rebuilt = warehouse.dbt([*BUILD["dev"], "--full-refresh"], DAYS[-1])
+    assert {r.node.name for r in rebuilt} >= set(INCREMENTAL_MARTS)
+    full_refresh = published_marts(warehouse.path, AUDIT_SCHEMAS)
+    assert incremental.keys() == full_refresh.keys()
+    assert {
+        f"audit_{unit}.{mart}" for unit, mart in [("core", "fact_orders")]
+    } <= incremental.keys()
+    for name, frame in full_refresh.items():
+        pd.testing.assert_frame_equal(incremental[name], frame, obj=name)
