@@ -1,6 +1,7 @@
 """Run dbt commands through prefect-dbt, so that every dbt node is a Prefect task."""
 
 import json
+import threading
 from datetime import date
 
 from prefect import get_run_logger, task
@@ -15,6 +16,19 @@ from flows.faults import (
     transient_reason,
 )
 from flows.settings import DBT_PROJECT_DIR, dbt_log_level
+
+# prefect-dbt runs each node's task in a thread of its own (named after its target,
+# `run_task`) and returns once dbt has finished, not once those tasks have.
+NODE_TASK_THREAD = "(run_task)"
+NODE_TASK_WAIT_SECONDS = 300
+
+
+def _wait_for_node_tasks(running_before: set[threading.Thread]) -> None:
+    """Wait for the node tasks a dbt command started, so each is finished (and counted)
+    before the next step, and none is cut off when the process ends."""
+    for thread in threading.enumerate():
+        if thread not in running_before and thread.name.endswith(NODE_TASK_THREAD):
+            thread.join(timeout=NODE_TASK_WAIT_SECONDS)
 
 
 def _task_run_name() -> str:
@@ -39,10 +53,14 @@ def run_dbt(command: list[str], *, as_of: date, target: str) -> DbtOutcome:
         raise_on_failure=False,
     )
     step = "dbt " + " ".join(command)
-    with reaching_the_warehouse(step):
-        result = runner.invoke(
-            [*command, "--target", target, "--vars", json.dumps({"as_of": as_of.isoformat()})]
-        )
+    running = set(threading.enumerate())
+    try:
+        with reaching_the_warehouse(step):
+            result = runner.invoke(
+                [*command, "--target", target, "--vars", json.dumps({"as_of": as_of.isoformat()})]
+            )
+    finally:
+        _wait_for_node_tasks(running)
     outcome = summarise(" ".join(command), getattr(result.result, "results", None), runner.manifest)
     for failure in outcome.failures:
         if reason := transient_reason(failure.message):
