@@ -148,7 +148,10 @@ def greenery_daily(
             except LandingError as error:
                 emit_landing_failure_event(error, target, not_published_line("bad raw data"))
                 raise
-        _transform_and_validate(summary, full_refresh)
+        # A CSV export replaces the raw tables whole: rows may have gone, which adding to
+        # the incremental marts would keep. Generated days only add and update rows.
+        replaced = summary.landing is not None and summary.landing.source == "csv"
+        _transform_and_validate(summary, full_refresh or replaced)
     record_results(summary)
     if summary.problems:
         raise PipelineFailed(summary)
