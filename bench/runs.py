@@ -30,15 +30,15 @@ STAGES = {
 }
 
 
+# The API's page size for task runs; every dbt node is a task run too (about 140 a run).
+TASK_RUNS_PAGE = 200
+
+
 @dataclass
 class MeasuredRun:
-    label: str
-    args: list[str]
     wall_seconds: float
     peak_rss_mb: float
     stages: dict[str, float] = field(default_factory=dict)  # seconds
-    flow_seconds: float = 0.0  # the flow run's own start to end, from Prefect
-    output: str = ""
 
     @property
     def outside_stages(self) -> float:
@@ -62,7 +62,7 @@ def run_flow(label: str, args: list[str], env: dict[str, str]) -> MeasuredRun:
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{label}: python -m flows.daily {' '.join(args)} failed:\n{output}")
-    run = MeasuredRun(label, args, wall, usage.ru_maxrss / 1024, output=output)
+    run = MeasuredRun(wall, usage.ru_maxrss / 1024)
     _read_stages(run)
     return run
 
@@ -71,10 +71,13 @@ def _read_stages(run: MeasuredRun) -> None:
     """The latest flow run's task runs, summed per stage."""
     with get_client(sync_client=True) as client:
         [flow_run] = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)
-        task_runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id])), limit=200
-        )
-    run.flow_seconds = (flow_run.end_time - flow_run.start_time).total_seconds()
+        of_this_run = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id]))
+        task_runs, page = [], None
+        while page is None or len(page) == TASK_RUNS_PAGE:
+            page = client.read_task_runs(
+                flow_run_filter=of_this_run, limit=TASK_RUNS_PAGE, offset=len(task_runs)
+            )
+            task_runs += page
     for stage, prefixes in STAGES.items():
         run.stages[stage] = sum(
             (task_run.end_time - task_run.start_time).total_seconds()
