@@ -263,10 +263,15 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
 
 
 def _reset(sock: socket.socket) -> None:
-    """Close with a TCP reset rather than an orderly goodbye."""
+    """Close with a TCP reset rather than an orderly goodbye. Closing alone is not enough
+    while a pump thread waits in recv() on the socket: the kernel keeps the connection
+    until that call returns, so a request in flight would hang until the client's read
+    timeout. Shutting the reading side first wakes the pump; the pump then ends its other
+    socket, which `DroppingProxy.drop` resets in the same sweep."""
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.close()
+        sock.shutdown(socket.SHUT_RD)
+    sock.close()
 
 
 @contextlib.contextmanager
