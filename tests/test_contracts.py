@@ -17,6 +17,7 @@ import pytest
 from flows.contracts import ContractReport, SuiteResult, validate_marts
 from flows.contracts import validate as contracts_validate
 from flows.contracts.report import PERSONAL_DATA_COLUMNS
+from flows.contracts.retention import runs_kept
 from tests.conftest import PipelineRun
 
 MARTS = {
@@ -256,3 +257,37 @@ def test_data_docs_list_every_suite_and_show_the_offending_values(
     for event_id, url in broken_urls.values():
         assert event_id in html and url.rsplit("/", 1)[1] in html
     assert broken_urls["wrong domain"][1] in html and broken_urls["wrong path"][1] in html
+
+
+def test_data_docs_keep_the_latest_runs_and_remove_older_results_and_pages(
+    scale_1_run: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "gx"
+    shutil.copytree(
+        contracts_validate.GX_PROJECT_DIR, project, ignore=shutil.ignore_patterns("uncommitted")
+    )
+    monkeypatch.setattr(contracts_validate, "GX_PROJECT_DIR", project)
+    monkeypatch.setenv("GREENERY_CONTRACT_RUNS_KEPT", "2")
+    warehouse = copy_warehouse(scale_1_run, tmp_path)
+
+    reports = [validate_marts(warehouse) for _ in range(3)]
+
+    pages = [{file_path(s.docs_page) for s in report.suites if s.docs_page} for report in reports]
+    assert [len(run_pages) for run_pages in pages] == [len(MARTS)] * 3
+    assert not any(page.exists() for page in pages[0])
+    assert all(page.exists() for page in pages[1] | pages[2])
+    stored = list((project / "uncommitted" / "validations").rglob("*.json"))
+    assert len(stored) == 2 * len(MARTS)
+    site = reports[-1].docs_index.parent
+    assert not any(folder.is_dir() and not any(folder.iterdir()) for folder in site.rglob("*"))
+    index = reports[-1].docs_index.read_text()
+    for page in pages[0]:
+        assert page.relative_to(site).as_posix() not in index
+    for page in pages[1] | pages[2]:
+        assert page.relative_to(site).as_posix() in index
+
+
+def test_at_least_todays_run_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENERY_CONTRACT_RUNS_KEPT", "0")
+    with pytest.raises(ValueError, match="GREENERY_CONTRACT_RUNS_KEPT must be at least 1"):
+        runs_kept()

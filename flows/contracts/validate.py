@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from flows import snowflake
 from flows.contracts import expectations  # noqa: F401  (registers the custom expectation)
 from flows.contracts.report import ContractReport, SuiteResult, missing_table_result, suite_result
+from flows.contracts.retention import make_room, runs_kept
 from flows.publication import audit_relation
 from flows.settings import REPO_ROOT
 
@@ -86,6 +87,7 @@ def _validate(
     context = open_context()
     if prepare:
         prepare(context)
+    make_room(context, runs_kept(), page_of=lambda result: _path(_docs_url(context, result)))
     run_id = RunIdentifier(run_name="greenery-contracts", run_time=datetime.now(UTC))
     prefix = f"{warehouse}."
     checkpoints = sorted(
