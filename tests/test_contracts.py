@@ -287,7 +287,10 @@ def test_data_docs_keep_the_latest_runs_and_remove_older_results_and_pages(
         assert page.relative_to(site).as_posix() in index
 
 
-def test_at_least_todays_run_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GREENERY_CONTRACT_RUNS_KEPT", "0")
-    with pytest.raises(ValueError, match="GREENERY_CONTRACT_RUNS_KEPT must be at least 1"):
+@pytest.mark.parametrize("value", ["0", "-3", "two weeks"])
+def test_a_bad_number_of_runs_to_keep_is_refused_by_name(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GREENERY_CONTRACT_RUNS_KEPT", value)
+    with pytest.raises(ValueError, match=f"GREENERY_CONTRACT_RUNS_KEPT .* not '{value}'"):
         runs_kept()

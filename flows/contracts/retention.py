@@ -18,10 +18,10 @@ DEFAULT_RUNS_KEPT = 14  # two weeks of daily runs: last week's and this week's
 
 
 def runs_kept() -> int:
-    runs = int(os.environ.get(RUNS_KEPT_ENV) or DEFAULT_RUNS_KEPT)
-    if runs < 1:
-        raise ValueError(f"{RUNS_KEPT_ENV} must be at least 1 (today's run), not {runs}")
-    return runs
+    value = os.environ.get(RUNS_KEPT_ENV) or str(DEFAULT_RUNS_KEPT)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{RUNS_KEPT_ENV} must be a whole number of at least 1, not {value!r}")
+    return int(value)
 
 
 def make_room(
