@@ -26,11 +26,10 @@ def runs_kept() -> int:
 
 def make_room(
     context: AbstractDataContext, runs: int, page_of: Callable[[ValidationResultIdentifier], Path]
-) -> int:
+) -> None:
     """Remove the stored results of all but the latest `runs - 1` runs, and their Data Docs
     pages (`page_of` a result's page), so that with the coming run `runs` are kept. A run
-    is a run time: every mart's checkpoint in one run shares it. Returns how many results
-    were removed."""
+    is a run time: every mart's checkpoint in one run shares it."""
     store = context.validation_results_store
     keys: list[ValidationResultIdentifier] = store.list_keys()
     latest = sorted({key.run_id.run_time for key in keys}, reverse=True)[: runs - 1]
@@ -38,7 +37,6 @@ def make_room(
     for key in old:
         _remove_page(page_of(key))
         store.remove_key(key.to_tuple())
-    return len(old)
 
 
 def _remove_page(page: Path) -> None:
