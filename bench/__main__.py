@@ -20,13 +20,15 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from bench.baselines import bare_dbt, validation
 from bench.report import ScaleResult, write_report
 from bench.runs import run_flow, startup_seconds, warehouse_env
-from flows.daily import BUILD, RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS
 from flows.landing.raw_schema import RAW_TABLES
 from flows.publication import audit_relation
 from flows.settings import DBT_PROJECT_DIR, REPO_ROOT
+from flows.transform import BUILD, FRESHNESS, RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS
 
 INCREMENTAL_MODELS = ("fact_orders", "fact_page_views", "fact_user_sessions")
-FLOW_DBT_COMMANDS = [["source", "freshness"], RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS, BUILD["dev"]]
+FLOW_DBT_COMMANDS = [
+    step.command for step in (FRESHNESS, RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS, BUILD["dev"])
+]
 LAST_HISTORY_DAY = date(2024, 3, 30)
 
 

@@ -2,21 +2,21 @@
 
     python -m deployments.serve        (or: make serve)
 
-1. starts a Prefect server with its UI on 127.0.0.1:4200 (its database and log in
-   $PREFECT_HOME, by default .prefect/ in the repository),
+1. starts the local Prefect server with its UI on 127.0.0.1:4200, or reuses the one
+   `make run` left running (deployments/local_server.py; its database and log in
+   $PREFECT_HOME, .prefect/ in the repository under make),
 2. creates the process work pool `greenery-process` if it is missing,
 3. registers the deployments of prefect.yaml (`prefect deploy --all --no-prompt`),
 4. sets up the notification blocks and automations (`python -m deployments.setup`),
    skipped with a note when no GREENERY_*_WEBHOOK_URL is set,
 5. starts a worker for the pool, which runs the daily flow on its schedule,
 
-then prints where to look and runs until Ctrl-C, which stops the worker, then the
-server. Every command runs from the repository root with
-PREFECT_API_URL=http://127.0.0.1:4200/api and analytics off.
+then prints where to look and runs until Ctrl-C, which stops the worker, and the server
+if it started it. Every command runs from the repository root against that server,
+with analytics off.
 """
 
 import argparse
-import os
 import signal
 import subprocess
 import sys
@@ -29,10 +29,7 @@ from deployments.contract import DEPLOYMENT_FULL_NAME, WORK_POOL_NAME
 from deployments.notifications import CHANNELS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
-PORT = 4200
-UI_URL = f"http://{HOST}:{PORT}"
-API_URL = f"{UI_URL}/api"
+SERVER_CHECK_SECONDS = 5
 
 
 class Stop(Exception):
@@ -84,45 +81,43 @@ def _setup_automations(env: Mapping[str, str]) -> None:
         _say("Automation setup failed (see above); serving without them.")
 
 
-def _banner(log_path: Path, automations_configured: bool) -> None:
+def _banner(server: local_server.Background, log_path: Path, automations_configured: bool) -> None:
     automations = (
-        f"{UI_URL}/automations"
+        f"{server.ui_url}/automations"
         if automations_configured
         else "none (no notification URL set, see above)"
     )
+    stops = "the worker and the server" if server.started else "the worker (the server runs on)"
     lines = [
         "",
         "Greenery is being served locally:",
-        f"  Prefect UI    {UI_URL}",
-        f"  deployment    {DEPLOYMENT_FULL_NAME}  ({UI_URL}/deployments)",
+        f"  Prefect UI    {server.ui_url}",
+        f"  deployment    {DEPLOYMENT_FULL_NAME}  ({server.ui_url}/deployments)",
         f"  automations   {automations}",
         f"  work pool     {WORK_POOL_NAME}, with a worker running here",
         f"  server log    {log_path}",
         "Run the flow now:",
-        f"  PREFECT_API_URL={API_URL} .venv/bin/prefect deployment run {DEPLOYMENT_FULL_NAME}",
-        "Ctrl-C stops the worker and the server.",
+        f"  PREFECT_API_URL={server.api_url} .venv/bin/prefect deployment run"
+        f" {DEPLOYMENT_FULL_NAME}",
+        f"Ctrl-C stops {stops}.",
         "",
     ]
     print("\n".join(lines), flush=True)
 
 
 def serve() -> int:
-    home = Path(os.environ.get("PREFECT_HOME") or REPO_ROOT / ".prefect").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    env = local_server.server_env(home, HOST, PORT)
-    if local_server.is_healthy(API_URL):
-        _say(f"Something already answers on {UI_URL}; stop it first.")
+    home = local_server.prefect_home().resolve()
+    log_path = home / local_server.LOG_FILE
+    try:
+        server = local_server.ensure_background(home, say=_say)
+    except local_server.ServerDidNotStart as error:
+        _say(str(error))
         return 1
+    env = local_server.server_env(home, local_server.HOST, server.port)
 
     signal.signal(signal.SIGTERM, _raise_stop)
-    log_path = home / "server.log"
-    children: list[subprocess.Popen] = []
+    worker: subprocess.Popen | None = None
     try:
-        with log_path.open("ab") as log:
-            _say(f"Starting the Prefect server on {UI_URL} (log: {log_path})")
-            server = local_server.start(HOST, PORT, env, log=log)
-            children.append(server)
-            local_server.wait_until_healthy(API_URL, server, timeout=180)
         _ensure_work_pool(env)
         _prefect("deploy", "--all", "--no-prompt", env=env)
         _setup_automations(env)
@@ -134,30 +129,30 @@ def serve() -> int:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        children.append(worker)
         configured = any(env.get(channel.env_var, "").strip() for channel in CHANNELS)
-        _banner(log_path, configured)
+        _banner(server, log_path, configured)
         while True:
-            for child, name in ((server, "server"), (worker, "worker")):
-                try:
-                    code = child.wait(timeout=1)
-                except subprocess.TimeoutExpired:
-                    continue
-                raise Stop(f"the {name} exited with status {code}", exit_code=1)
+            try:
+                code = worker.wait(timeout=SERVER_CHECK_SECONDS)
+            except subprocess.TimeoutExpired:
+                if not local_server.is_healthy(server.api_url):
+                    raise Stop("the server stopped answering", exit_code=1) from None
+                continue
+            raise Stop(f"the worker exited with status {code}", exit_code=1)
     except KeyboardInterrupt:
         _say("Stopping (Ctrl-C).")
         return 0
     except Stop as stop:
         _say(f"Stopping ({stop}).")
         return stop.exit_code
-    except RuntimeError as error:  # the server did not come up
-        _say(f"{error}; see {log_path}")
-        return 1
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut cleanup
-        for child in reversed(children):
-            local_server.stop(child)
-        _say("Worker and server stopped.")
+        if worker is not None:
+            local_server.stop(worker)
+        if server.started:
+            _say(local_server.stop_background(home))
+        else:
+            _say("Worker stopped; the Prefect server runs on (`make stop` stops it).")
 
 
 def main(argv: list[str] | None = None) -> int:

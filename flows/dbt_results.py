@@ -36,6 +36,7 @@ class DbtOutcome:
     failures: list[CheckFailure] = field(default_factory=list)
     # Tables and views built, schema-qualified, with the roles granted SELECT on each.
     built: dict[str, list[str]] = field(default_factory=dict)
+    incremental: set[str] = field(default_factory=set)  # those of `built` built incrementally
 
     @property
     def succeeded(self) -> bool:
@@ -101,11 +102,34 @@ def _failure_message(result: Any, status: str) -> str:
     return (result.message or status).strip()
 
 
+def node_rows(results: Any) -> list[dict[str, Any]]:
+    """One row per dbt node a command ran: what it is, how it ended, how long it took, and
+    the rows it wrote (models, snapshots) or found failing (tests)."""
+    rows = []
+    for result in results or []:
+        node = getattr(result, "node", None)
+        kind = _KINDS.get(str(node.resource_type), str(node.resource_type)) if node else "operation"
+        adapter_response = getattr(result, "adapter_response", None) or {}
+        written = adapter_response.get("rows_affected")
+        rows.append(
+            {
+                "node": node.name if node else result.unique_id.rsplit(".", 1)[-1],
+                "kind": kind,
+                "status": str(result.status),
+                "seconds": round(result.execution_time or 0.0, 2),
+                "rows": result.failures if kind == "data test" else written,
+                "message": (result.message or "").strip(),
+            }
+        )
+    return rows
+
+
 def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
     """Count results per kind and status, and describe every failure."""
     counts: dict[str, int] = {}
     failures: list[CheckFailure] = []
     built: dict[str, list[str]] = {}
+    incremental: set[str] = set()
     for result in results or []:
         node = getattr(result, "node", None)
         if node is None:  # a run-operation: a macro, no node
@@ -116,9 +140,10 @@ def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
         status = str(result.status)
         counts[f"{kind} {status}"] = counts.get(f"{kind} {status}", 0) + 1
         if kind == "model" and status == "success":
-            built[_relation_of(node.unique_id, manifest)] = list(
-                (node.config.grants or {}).get("select", [])
-            )
+            relation = _relation_of(node.unique_id, manifest)
+            built[relation] = list((node.config.grants or {}).get("select", []))
+            if node.config.materialized == "incremental":
+                incremental.add(relation)
         if status not in FAILED_STATUSES:
             continue
         test_metadata = getattr(node, "test_metadata", None)
@@ -133,4 +158,6 @@ def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
                 message=_failure_message(result, status),
             )
         )
-    return DbtOutcome(command=command, counts=counts, failures=failures, built=built)
+    return DbtOutcome(
+        command=command, counts=counts, failures=failures, built=built, incremental=incremental
+    )

@@ -11,7 +11,7 @@ is refused with WarehouseBusy after GREENERY_WAREHOUSE_WAIT_MINUTES.
 import hashlib
 import os
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from typing import Any
 
 from prefect import Task, get_run_logger
@@ -22,10 +22,14 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.tasks import exponential_backoff
 
+from flows.console import say
+from flows.failures import RunStopped
 from flows.settings import duckdb_path
 
 RETRIES = int(os.environ.get("GREENERY_WAREHOUSE_RETRIES", "3"))
 FIRST_RETRY_SECONDS = float(os.environ.get("GREENERY_WAREHOUSE_RETRY_SECONDS", "10"))
+# How long a run waits for the warehouse before it says that another run holds it.
+FIRST_LOOK_SECONDS = 2
 # The shortest lease Prefect grants: a run killed while holding the warehouse blocks the
 # next one for at most about a minute.
 LEASE_SECONDS = 60
@@ -41,11 +45,11 @@ TRANSIENT = {
 }
 
 
-class WarehouseUnavailable(RuntimeError):
+class WarehouseUnavailable(RunStopped):
     """The warehouse could not be reached or locked; worth retrying."""
 
 
-class WarehouseBusy(RuntimeError):
+class WarehouseBusy(RunStopped):
     """Another run held the warehouse for longer than this run would wait."""
 
 
@@ -75,9 +79,12 @@ def reaching_the_warehouse(step: str) -> Iterator[None]:
 
 
 def _retry_when_unavailable(task: Task, task_run: TaskRun, state: State) -> bool:
+    """Prefect asks this while the task has retries left."""
     try:
         state.result()
-    except WarehouseUnavailable:
+    except WarehouseUnavailable as error:
+        attempt = (task_run.run_count or 1) + 1
+        say(f"{error}; trying again shortly (attempt {attempt} of {RETRIES + 1})")
         return True
     except Exception:
         return False
@@ -117,23 +124,29 @@ def exclusive_warehouse(target: str) -> Iterator[None]:
     get_run_logger().info("Waiting for the warehouse (concurrency limit %r)", name)
     slot = ExitStack()
     try:
-        slot.enter_context(
-            concurrency(
-                name,
-                occupy=1,
-                timeout_seconds=wait_minutes * 60,
-                lease_duration=LEASE_SECONDS,
-                strict=True,
-            )
-        )
-    except TimeoutError as error:
-        raise WarehouseBusy(
-            f"Another run held the warehouse (concurrency limit {name!r}) for more than"
-            f" {wait_minutes:g} minutes; this run did nothing."
-        ) from error
+        slot.enter_context(_one_slot(name, timeout_seconds=FIRST_LOOK_SECONDS))
+    except TimeoutError:
+        say(f"Another run holds the warehouse; waiting for it (at most {wait_minutes:g} minutes)")
+        try:
+            slot.enter_context(_one_slot(name, timeout_seconds=wait_minutes * 60))
+        except TimeoutError as error:
+            raise WarehouseBusy(
+                f"Another run held the warehouse (concurrency limit {name!r}) for more than"
+                f" {wait_minutes:g} minutes; this run did nothing."
+            ) from error
     get_run_logger().info("Holding the warehouse")
     with slot:
         yield
+
+
+def _one_slot(name: str, timeout_seconds: float) -> AbstractContextManager[None]:
+    return concurrency(
+        name,
+        occupy=1,
+        timeout_seconds=timeout_seconds,
+        lease_duration=LEASE_SECONDS,
+        strict=True,
+    )
 
 
 def _ensure_limit(name: str) -> None:

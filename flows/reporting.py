@@ -132,13 +132,18 @@ def contracts_markdown(report: ContractReport, publication: str) -> str:
         "",
         f"Data Docs: [{report.docs_index}]({report.docs_index.as_uri()})",
         "",
-        "| mart | expectations evaluated | failed | status | Data Docs |",
-        "| --- | ---: | ---: | --- | --- |",
+        "| mart | rows validated | expectations evaluated | failed | status | Data Docs |",
+        "| --- | --- | ---: | ---: | --- | --- |",
     ]
     for suite in report.suites:
         status = "passed" if suite.success else "**FAILED**"
+        if suite.batch and suite.batch.changed_rows_only and not suite.batch.rows:
+            status = "unchanged since published"
+        rows = suite.batch.describe() if suite.batch else "could not be read"
         link = f"[open]({suite.docs_page})" if suite.docs_page else ""
-        lines.append(f"| {suite.mart} | {suite.evaluated} | {suite.failed} | {status} | {link} |")
+        lines.append(
+            f"| {suite.mart} | {rows} | {suite.evaluated} | {suite.failed} | {status} | {link} |"
+        )
     return "\n".join(lines)
 
 

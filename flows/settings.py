@@ -6,11 +6,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DUCKDB_PATH_ENV = "GREENERY_DUCKDB_PATH"
+AS_OF_ENV = "GREENERY_AS_OF"  # the run's day, for dbt (macros/as_of.sql)
 DEFAULT_DUCKDB_PATH = Path("warehouse/greenery.duckdb")
 SNOWFLAKE_LANDING_PATH_ENV = "GREENERY_SNOWFLAKE_LANDING_PATH"
 DEFAULT_SNOWFLAKE_LANDING_PATH = Path("warehouse/snowflake_landing.duckdb")
-# dbt's own log lines forwarded to Prefect. Every node is already a Prefect task with its
-# state, and each forwarded line is an API call: at "info" they cost more than the build.
+# dbt's own log lines in the terminal (they are always in dbt_project/logs/dbt.log).
 DBT_LOG_LEVEL_ENV = "GREENERY_DBT_LOG_LEVEL"
 
 
@@ -24,9 +24,9 @@ def snowflake_landing_path() -> Path:
     return _from_env(SNOWFLAKE_LANDING_PATH_ENV, DEFAULT_SNOWFLAKE_LANDING_PATH)
 
 
-def dbt_log_level() -> str:
-    """debug, info, warn (the default) or error."""
-    return os.environ.get(DBT_LOG_LEVEL_ENV) or "warn"
+def dbt_console_level() -> str:
+    """debug, info, warn or error (the default: only what failed, and why)."""
+    return os.environ.get(DBT_LOG_LEVEL_ENV) or "error"
 
 
 def _from_env(variable: str, default: Path) -> Path:

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from flows.failures import RunStopped
+
 # The connector and prefect-snowflake take seconds to import, and a run on DuckDB never
 # needs them: they are imported where Snowflake is used.
 if TYPE_CHECKING:
@@ -30,7 +32,7 @@ REQUIRED = (
 NETWORK_TIMEOUT = 120
 
 
-class SnowflakeSettingsError(RuntimeError):
+class SnowflakeSettingsError(RunStopped):
     """The environment does not say how to reach Snowflake."""
 
 

@@ -5,7 +5,9 @@ from datetime import date
 
 from flows.contracts import ContractReport
 from flows.dbt_results import CheckFailure, DbtOutcome
-from flows.landing import LandingResult
+from flows.failures import RunStopped
+from flows.faults import WarehouseUnavailable, gave_up_line
+from flows.landing import LandingError, LandingResult
 from flows.publication import AUDIT_PREFIX, PUBLISHED_SCHEMAS
 
 
@@ -17,6 +19,7 @@ class RunSummary:
     dbt: list[DbtOutcome] = field(default_factory=list)
     contracts: ContractReport | None = None
     published: list[str] | None = None  # the marts published; None when nothing was
+    stopped: RunStopped | None = None  # what stopped the run before its checks were done
 
     @property
     def failures(self) -> list[CheckFailure]:
@@ -29,12 +32,25 @@ class RunSummary:
         failed_suites = [suite.describe() for suite in suites if not suite.success]
         return [failure.describe() for failure in self.failures] + failed_suites
 
+    @property
+    def succeeded(self) -> bool:
+        return self.stopped is None and not self.problems
+
+    @property
+    def failure_message(self) -> str:
+        """Why the run failed, in one line: the run's state message in Prefect."""
+        if self.stopped is not None:
+            return str(self.stopped).strip().splitlines()[0]
+        return "; ".join(self.problems)
+
     def total(self, kind: str, *statuses: str) -> int:
         return sum(outcome.count(kind, *statuses) for outcome in self.dbt)
 
     def lines(self) -> list[str]:
+        if self.stopped is not None:
+            return self._stopped_lines(self.stopped)
         status = "FAILED" if self.problems else "succeeded"
-        lines = [f"Greenery daily run for {self.as_of} on {self.target}: {status}"]
+        lines = [f"{self._title()}: {status}"]
         if self.landing:
             landed = ", ".join(f"{t} {n}" for t, n in self.landing.rows_landed.items())
             in_raw = ", ".join(f"{t} {n}" for t, n in self.landing.rows_in_raw.items())
@@ -52,13 +68,35 @@ class RunSummary:
         if self.contracts:
             suites = self.contracts.suites
             failed = sum(not suite.success for suite in suites)
+            changed = sum(bool(suite.batch and suite.batch.changed_rows_only) for suite in suites)
+            on_changed_rows = (
+                f" ({changed} on their rows changed since the last publication)" if changed else ""
+            )
             lines.append(
-                f"Contracts: {len(suites) - failed} of {len(suites)} suites passed;"
-                f" Data Docs: {self.contracts.docs_index}"
+                f"Contracts: {len(suites) - failed} of {len(suites)} suites passed"
+                f"{on_changed_rows}; Data Docs: {self.contracts.docs_index}"
             )
         lines.append(self.publication_line())
         lines.extend(f"  FAILED {problem}" for problem in self.problems)
         return lines
+
+    def _title(self) -> str:
+        return f"Greenery daily run for {self.as_of} on {self.target}"
+
+    def _stopped_lines(self, error: RunStopped) -> list[str]:
+        if isinstance(error, LandingError):
+            return [
+                f"{self._title()}: FAILED while landing raw data",
+                f"  {error}",
+                not_published_line("bad raw data"),
+            ]
+        if isinstance(error, WarehouseUnavailable):
+            return [
+                f"{self._title()}: FAILED, the warehouse could not be reached",
+                gave_up_line(error),
+                not_published_line("warehouse unavailable"),
+            ]
+        return [f"{self._title()}: FAILED before starting", f"  {error}"]
 
     def publication_line(self) -> str:
         """Whether stakeholders got today's marts, in one sentence."""
@@ -77,11 +115,3 @@ def not_published_line(reason: str) -> str:
         f" version; today's marts, as far as built, are in"
         f" {', '.join(AUDIT_PREFIX + schema for schema in PUBLISHED_SCHEMAS)}"
     )
-
-
-class PipelineFailed(Exception):
-    """The run stopped on failed checks; carries the summary so far."""
-
-    def __init__(self, summary: RunSummary) -> None:
-        self.summary = summary
-        super().__init__("; ".join(summary.problems) or "the run failed")

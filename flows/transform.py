@@ -1,71 +1,116 @@
-"""Run dbt commands through prefect-dbt, so that every dbt node is a Prefect task."""
+"""Run the flow's dbt steps through prefect-dbt's runner: one Prefect task per dbt command,
+each node's outcome in a table artifact of the step."""
 
-import json
-import threading
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from dbt.cli.main import dbtRunnerResult
 from prefect import get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.context import SettingsContext, get_settings_context
 from prefect.runtime import task_run
 from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
-from flows.dbt_results import DbtOutcome, summarise
+from flows.dbt_results import DbtOutcome, node_rows, summarise
 from flows.faults import (
     WAREHOUSE_RETRIES,
     WarehouseUnavailable,
     reaching_the_warehouse,
     transient_reason,
 )
-from flows.settings import DBT_PROJECT_DIR, dbt_log_level
-
-# prefect-dbt runs each node's task in a thread of its own (named after its target,
-# `run_task`) and returns once dbt has finished, not once those tasks have.
-NODE_TASK_THREAD = "(run_task)"
-NODE_TASK_WAIT_SECONDS = 300
+from flows.settings import AS_OF_ENV, DBT_PROJECT_DIR, dbt_console_level
 
 
-def _wait_for_node_tasks(running_before: set[threading.Thread]) -> None:
-    """Wait for the node tasks a dbt command started, so each is finished (and counted)
-    before the next step, and none is cut off when the process ends."""
-    for thread in threading.enumerate():
-        if thread not in running_before and thread.name.endswith(NODE_TASK_THREAD):
-            thread.join(timeout=NODE_TASK_WAIT_SECONDS)
+@dataclass(frozen=True)
+class DbtStep:
+    """One dbt command of the daily run."""
+
+    key: str  # names the step's artifact: greenery-dbt-<key>
+    command: list[str]
+
+
+FRESHNESS = DbtStep("freshness", ["source", "freshness"])
+# Three builds that between them run every dbt node once. The raw data's checks and the
+# snapshots take only tests whose every parent they select ("cautious"); the marts' build
+# takes every test touching a mart, including relationships back to staging.
+RAW_CHECKS = DbtStep(
+    "raw-checks",
+    ["build", "--select", "source:greenery", "staging", "--indirect-selection", "cautious"],
+)
+REWIND_SNAPSHOTS = DbtStep("rewind-snapshots", ["run-operation", "rewind_snapshots"])
+SNAPSHOTS = DbtStep(
+    "snapshots",
+    ["build", "--select", "resource_type:snapshot", "--indirect-selection", "cautious"],
+)
+_MARTS = ["build", "--select", "intermediate", "marts", "--exclude-resource-type", "snapshot"]
+# Unit tests check SQL logic on fixed inputs, not data: they run on dev and in CI, and
+# production builds leave them out, as dbt advises.
+BUILD = {"dev": DbtStep("marts", _MARTS), "prod": DbtStep("marts", [*_MARTS, "unit_test"])}
 
 
 def _task_run_name() -> str:
-    return "dbt " + " ".join(task_run.parameters["command"])
+    return "dbt " + " ".join(task_run.parameters["step"].command)
 
 
 @task(name="Run dbt", task_run_name=_task_run_name, **WAREHOUSE_RETRIES)
-def run_dbt(command: list[str], *, as_of: date, target: str) -> DbtOutcome:
-    """Invoke one dbt command for the run's day on `target` (a profiles.yml output) and
+def run_dbt(step: DbtStep, *, as_of: date, target: str, full_refresh: bool = False) -> DbtOutcome:
+    """Run one dbt step for the run's day on `target` (a profiles.yml output) and
     summarise what it did.
 
-    Test and model failures come back in the outcome rather than as an
-    exception, so the flow can report all of them at once; a warehouse that could not be
-    reached raises WarehouseUnavailable, and the whole command is retried.
+    Test and model failures come back in the outcome rather than as an exception, so the
+    flow can report all of them at once; a warehouse that could not be reached raises
+    WarehouseUnavailable, and the whole command is retried.
     """
-    runner = PrefectDbtRunner(
-        settings=PrefectDbtSettings(
-            project_dir=DBT_PROJECT_DIR,
-            profiles_dir=DBT_PROJECT_DIR,
-            log_level=dbt_log_level(),
-        ),
-        raise_on_failure=False,
-    )
-    step = "dbt " + " ".join(command)
-    running = set(threading.enumerate())
-    try:
-        with reaching_the_warehouse(step):
-            result = runner.invoke(
-                [*command, "--target", target, "--vars", json.dumps({"as_of": as_of.isoformat()})]
-            )
-    finally:
-        _wait_for_node_tasks(running)
-    outcome = summarise(" ".join(command), getattr(result.result, "results", None), runner.manifest)
+    command = [*step.command, *(["--full-refresh"] if full_refresh else [])]
+    label = "dbt " + " ".join(command)
+    os.environ[AS_OF_ENV] = as_of.isoformat()  # macros/as_of.sql reads it
+    with reaching_the_warehouse(label):
+        result, manifest = invoke_without_node_tasks([*command, "--target", target])
+    results = getattr(result.result, "results", None)
+    outcome = summarise(" ".join(command), results, manifest)
     for failure in outcome.failures:
         if reason := transient_reason(failure.message):
-            raise WarehouseUnavailable(f"{step}: {reason} ({failure.describe()})")
+            raise WarehouseUnavailable(f"{label}: {reason} ({failure.describe()})")
+    create_table_artifact(
+        key=f"greenery-dbt-{step.key}",
+        table=node_rows(results),
+        description=f"`{label}`: each dbt node, its status, time and rows",
+    )
     logger = get_run_logger()
     for failure in outcome.failures:
         logger.error(failure.describe())
     return outcome
+
+
+def invoke_without_node_tasks(args: list[str]) -> tuple[dbtRunnerResult, Any]:
+    """Invoke dbt through PrefectDbtRunner without a Prefect task per dbt node; returns
+    dbt's result and the project's manifest.
+
+    Inside a flow or task run, prefect-dbt makes every node a task run of its own, which
+    costs about a quarter of a second each, more than dbt's own work on this project;
+    outside one it creates none (its documented default, which `_force_nodes_as_tasks`
+    overrides). So dbt runs in a thread of its own: a new thread starts without the run's
+    context, and only Prefect's settings (which API, which profile) go with it. The step's
+    artifact shows each node instead. tests/test_transform.py fails if a prefect-dbt
+    upgrade changes this.
+    """
+    settings = get_settings_context()
+
+    def invoke() -> tuple[dbtRunnerResult, Any]:
+        with SettingsContext(profile=settings.profile, settings=settings.settings):
+            runner = PrefectDbtRunner(
+                settings=PrefectDbtSettings(
+                    project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR
+                ),
+                raise_on_failure=False,
+            )
+            # dbt's own lines: all in dbt_project/logs/dbt.log; in the terminal, its errors
+            # (which name the failed node's compiled SQL) or what GREENERY_DBT_LOG_LEVEL asks.
+            result = runner.invoke(args, log_level=dbt_console_level(), log_level_file="debug")
+            return result, runner.manifest
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dbt") as pool:
+        return pool.submit(invoke).result()

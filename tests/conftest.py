@@ -3,6 +3,7 @@ DuckDB (dev) and on the Snowflake emulator (prod)."""
 
 import contextlib
 import io
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -58,6 +59,16 @@ class PipelineRun:
             with snowflake.connect() as con:
                 frame = con.cursor().execute(sql).fetch_pandas_all()
         return frame.rename(columns=str.lower)
+
+
+def copy_warehouse(run: PipelineRun, directory: Path) -> Path:
+    """A copy of the run's warehouse file, checkpointed first: this process may still hold
+    the file open, with the latest writes only in its write-ahead log."""
+    with duckdb.connect(str(run.warehouse)) as con:
+        con.execute("checkpoint")
+    warehouse = directory / "greenery.duckdb"
+    shutil.copy(run.warehouse, warehouse)
+    return warehouse
 
 
 def published_marts(

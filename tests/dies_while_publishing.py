@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from flows import daily
+from flows import daily, pipeline
 
 
 class _DiesHalfway:
@@ -30,7 +30,7 @@ class _DiesHalfway:
         return getattr(self._con, name)
 
 
-_publish = daily.publish_duckdb
+_publish = pipeline.publish_duckdb
 
 
 def _publish_and_die(con: duckdb.DuckDBPyConnection, marts: dict[str, list[str]]) -> list[str]:
@@ -38,5 +38,5 @@ def _publish_and_die(con: duckdb.DuckDBPyConnection, marts: dict[str, list[str]]
 
 
 if __name__ == "__main__":
-    daily.publish_duckdb = _publish_and_die
+    pipeline.publish_duckdb = _publish_and_die
     sys.exit(daily.main())

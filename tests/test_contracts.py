@@ -18,7 +18,7 @@ from flows.contracts import ContractReport, SuiteResult, validate_marts
 from flows.contracts import validate as contracts_validate
 from flows.contracts.report import PERSONAL_DATA_COLUMNS
 from flows.contracts.retention import runs_kept
-from tests.conftest import PipelineRun
+from tests.conftest import PipelineRun, copy_warehouse
 
 MARTS = {
     "core.dim_users",
@@ -48,16 +48,6 @@ def gx_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(contracts_validate, "GX_PROJECT_DIR", project)
         yield project
-
-
-def copy_warehouse(run: PipelineRun, directory: Path) -> Path:
-    """A copy of the run's warehouse file, checkpointed first: this process may still hold
-    the file open, with the latest writes only in its write-ahead log."""
-    with duckdb.connect(str(run.warehouse)) as con:
-        con.execute("checkpoint")
-    warehouse = directory / "greenery.duckdb"
-    shutil.copy(run.warehouse, warehouse)
-    return warehouse
 
 
 def break_page_urls(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:

@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import Page, Route, expect, sync_playwright
 
 from flows.contracts import ContractReport, validate_marts
-from tests.conftest import PipelineRun
-from tests.test_contracts import MARTS, break_page_urls, copy_warehouse, gx_project  # noqa: F401
+from tests.conftest import PipelineRun, copy_warehouse
+from tests.test_contracts import MARTS, break_page_urls, gx_project  # noqa: F401
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

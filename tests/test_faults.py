@@ -74,8 +74,9 @@ class Lab:
     tmp: Path
 
     def start(self, warehouse: Path, *args: str, module: str = "flows.daily", **env: str) -> Run:
+        """The run shows Prefect's and dbt's log lines, which these tests watch for."""
         process = subprocess.Popen(
-            [sys.executable, "-m", module, *args],
+            [sys.executable, "-m", module, *args, "--verbose"],
             env={
                 **self.env,
                 "GREENERY_DUCKDB_PATH": str(warehouse),

@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
-from flows.daily import BUILD, RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS
 from flows.landing import land_generated
 from flows.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV
+from flows.transform import BUILD, RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS
 from tests.conftest import AS_OF, published_marts
 
 AUDIT_SCHEMAS = ("audit_core", "audit_marketing", "audit_product")
@@ -53,9 +53,9 @@ class Warehouse:
     def run_day(self, day: date) -> list:
         with duckdb.connect(str(self.path)) as con:
             land_generated(con, as_of=day, seed=11, scale=1, history_days=3)
-        for command in (RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS):
-            self.dbt(command, day)
-        return self.dbt(BUILD["dev"], day)
+        for step in (RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS):
+            self.dbt(step.command, day)
+        return self.dbt(BUILD["dev"].command, day)
 
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.path)) as con:
@@ -129,7 +129,7 @@ def test_incremental_marts_equal_a_full_refresh(days_built: tuple[Warehouse, lis
     incremental = published_marts(warehouse.path, AUDIT_SCHEMAS)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(DUCKDB_PATH_ENV, str(warehouse.path))
-        rebuilt = warehouse.dbt([*BUILD["dev"], "--full-refresh"], DAYS[-1])
+        rebuilt = warehouse.dbt([*BUILD["dev"].command, "--full-refresh"], DAYS[-1])
     assert {r.node.name for r in rebuilt} >= set(INCREMENTAL_MARTS)
     full_refresh = published_marts(warehouse.path, AUDIT_SCHEMAS)
     assert incremental.keys() == full_refresh.keys()

@@ -40,6 +40,21 @@ class FailedExpectation:
 
 
 @dataclass(frozen=True)
+class Batch:
+    """The rows a suite was validated on."""
+
+    rows: int | None  # None where not counted (inside Snowflake)
+    # Only the rows that differ from the published version (an incremental mart on a
+    # day's run), rather than the whole table.
+    changed_rows_only: bool = False
+
+    def describe(self) -> str:
+        if self.changed_rows_only:
+            return f"{self.rows:,} changed rows"
+        return "whole table" if self.rows is None else f"whole table, {self.rows:,} rows"
+
+
+@dataclass(frozen=True)
 class SuiteResult:
     mart: str  # "product.fact_page_views"
     suite: str
@@ -48,8 +63,11 @@ class SuiteResult:
     success: bool
     docs_page: str | None  # file:// URL of this validation's Data Docs page
     failures: list[FailedExpectation]
+    batch: Batch | None = None  # what was validated; None when the mart could not be read
 
     def describe(self) -> str:
+        if self.batch and self.batch.changed_rows_only and not self.batch.rows:
+            return f"{self.mart}: unchanged since its last publication, which passed"
         if self.success:
             return f"{self.mart}: all {self.evaluated} expectations passed"
         return f"{self.mart}: {self.failed} of {self.evaluated} expectations failed: " + "; ".join(
@@ -68,7 +86,7 @@ class ContractReport:
 
 
 def suite_result(
-    mart: str, validation: ExpectationSuiteValidationResult, docs_page: str | None
+    mart: str, validation: ExpectationSuiteValidationResult, docs_page: str | None, batch: Batch
 ) -> SuiteResult:
     statistics = validation.statistics
     return SuiteResult(
@@ -81,6 +99,7 @@ def suite_result(
         failures=[
             _failed_expectation(result) for result in validation.results if not result.success
         ],
+        batch=batch,
     )
 
 
@@ -96,6 +115,11 @@ def missing_table_result(mart: str, suite: str, error: Exception) -> SuiteResult
         error=str(error).splitlines()[0],
     )
     return SuiteResult(mart, suite, 1, 1, False, None, [failure])
+
+
+def unchanged_result(mart: str, suite: str, batch: Batch) -> SuiteResult:
+    """A mart identical to its published version, which passed: nothing to validate again."""
+    return SuiteResult(mart, suite, 0, 0, True, None, [], batch)
 
 
 def _failed_expectation(result: ExpectationValidationResult) -> FailedExpectation:

@@ -1,14 +1,17 @@
-"""Run every mart's checkpoint from the GX project in gx/ against the target warehouse.
+"""Run every mart's checkpoint from the GX project in gx/ against the target warehouse,
+then build the Data Docs pages of the run's results, once.
 
 Each mart has a checkpoint per warehouse, named `<warehouse>.<mart>`. On DuckDB (the dev
 target) the mart is read into a pandas DataFrame, because GX has no DuckDB SQL dialect;
 Checkpoint.run takes one set of batch_parameters for all its validation definitions, hence
-one checkpoint per mart. On Snowflake (prod) GX runs the same suite as SQL in the
-warehouse: no mart leaves it.
+one checkpoint per mart. An incremental mart on a day's run is validated on the rows that
+differ from its published version: the rows its readers would get today; the rows they
+already have passed their contract the day they were published. On Snowflake (prod) GX
+runs the same suites as SQL in the warehouse: no mart leaves it.
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -20,41 +23,98 @@ import pyarrow as pa
 from great_expectations.checkpoint import Checkpoint, CheckpointResult
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context import AbstractDataContext
+from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
 from sqlalchemy.exc import SQLAlchemyError
 
 from flows import snowflake
 from flows.contracts import expectations  # noqa: F401  (registers the custom expectation)
-from flows.contracts.report import ContractReport, SuiteResult, missing_table_result, suite_result
+from flows.contracts.report import (
+    Batch,
+    ContractReport,
+    SuiteResult,
+    missing_table_result,
+    suite_result,
+    unchanged_result,
+)
 from flows.contracts.retention import make_room, runs_kept
-from flows.publication import audit_relation
+from flows.publication import audit_relation, published_relation
 from flows.settings import REPO_ROOT
 
 GX_PROJECT_DIR = REPO_ROOT / "gx"
 DOCS_SITE = "local_site"
 SNOWFLAKE_DATASOURCE = "greenery_snowflake"
 
-# Runs one mart's checkpoint; raises when the mart cannot be read.
-_Runner = Callable[[Checkpoint, str, RunIdentifier], CheckpointResult]
+# Runs one mart's checkpoint (None when there was nothing to validate); raises when the
+# mart cannot be read.
+_Runner = Callable[[Checkpoint, str, RunIdentifier], tuple[CheckpointResult | None, Batch]]
 
 
-def validate_marts(warehouse: Path) -> ContractReport:
+def validate_marts(warehouse: Path, changed_rows_only: Collection[str] = ()) -> ContractReport:
     """Validate each mart's audit table (flows/publication.py) in the DuckDB file `warehouse`,
-    updating Data Docs."""
+    and build their Data Docs pages. The marts named in `changed_rows_only` (published
+    names, e.g. product.fact_page_views) are validated on the rows that differ from their
+    published version, where one with the same columns exists."""
     # A plain connection: the calling process may already hold one with the default config.
     with duckdb.connect(str(warehouse)) as con:
 
-        def run(checkpoint: Checkpoint, mart: str, run_id: RunIdentifier) -> CheckpointResult:
-            data = read_table(con, audit_relation(mart))
-            return checkpoint.run(batch_parameters={"dataframe": data}, run_id=run_id)
+        def run(
+            checkpoint: Checkpoint, mart: str, run_id: RunIdentifier
+        ) -> tuple[CheckpointResult | None, Batch]:
+            audit = audit_relation(mart)
+            data, batch = _batch(con, audit, changed_rows_only=mart in changed_rows_only)
+            if data is None:
+                return None, batch
+            return checkpoint.run(batch_parameters={"dataframe": data}, run_id=run_id), batch
 
         return _validate("duckdb", run, errors=(duckdb.CatalogException,))
 
 
+def _batch(
+    con: duckdb.DuckDBPyConnection, audit: str, changed_rows_only: bool
+) -> tuple[pd.DataFrame | None, Batch]:
+    """What to validate of the audit table: its rows that differ from the published version,
+    when asked and comparable (None if there are none: the mart is as published), or else
+    the whole table."""
+    published = published_relation(audit)
+    if changed_rows_only and published != audit and _same_columns(con, audit, published):
+        changed = read_arrow(con.sql(f"from {audit} except all from {published}"))
+        if len(changed):
+            return changed, Batch(rows=len(changed), changed_rows_only=True)
+        if _count(con, audit) == _count(con, published):
+            return None, Batch(rows=0, changed_rows_only=True)
+        # Rows were removed and none changed: nothing to tell them by, so the whole table.
+    data = read_table(con, audit)
+    return data, Batch(rows=len(data))
+
+
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    [(rows,)] = con.execute(f"select count(*) from {relation}").fetchall()
+    return rows
+
+
+def _same_columns(con: duckdb.DuckDBPyConnection, audit: str, published: str) -> bool:
+    """Whether `published` exists with the audit table's columns, in the same order."""
+    columns = {}
+    for relation in (audit, published):
+        schema, table = relation.split(".")
+        columns[relation] = con.execute(
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+    return bool(columns[published]) and columns[published] == columns[audit]
+
+
 def read_table(con: duckdb.DuckDBPyConnection, relation: str) -> pd.DataFrame:
-    """The table as a DataFrame, through Arrow: at two million rows, DuckDB's own .df()
-    takes six times as long and twice the memory. Decimals become floats and dates
+    """The whole table as a DataFrame (see read_arrow)."""
+    return read_arrow(con.table(relation))
+
+
+def read_arrow(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
+    """The relation's rows as a DataFrame, through Arrow: at two million rows, DuckDB's own
+    .df() takes six times as long and twice the memory. Decimals become floats and dates
     datetimes, as .df() makes them."""
-    table = con.table(relation).fetch_arrow_table()
+    table = relation.fetch_arrow_table()
     floats = pa.schema(
         pa.field(field.name, pa.float64()) if pa.types.is_decimal(field.type) else field
         for field in table.schema
@@ -66,8 +126,10 @@ def validate_snowflake_marts() -> ContractReport:
     """Validate each mart's audit table inside Snowflake (the SNOWFLAKE_* settings); the
     datasource's assets in gx/great_expectations.yml name the audit schemas."""
 
-    def run(checkpoint: Checkpoint, mart: str, run_id: RunIdentifier) -> CheckpointResult:
-        return checkpoint.run(run_id=run_id)
+    def run(
+        checkpoint: Checkpoint, mart: str, run_id: RunIdentifier
+    ) -> tuple[CheckpointResult | None, Batch]:
+        return checkpoint.run(run_id=run_id), Batch(rows=None)
 
     def connect(context: AbstractDataContext) -> None:
         # Kept in memory, never written to gx/: secrets and the endpoint.
@@ -95,17 +157,29 @@ def _validate(
         key=lambda checkpoint: checkpoint.name,
     )
     suites: list[SuiteResult] = []
+    validated: list[ValidationResultIdentifier] = []
     for checkpoint in checkpoints:
         mart = checkpoint.name.removeprefix(prefix)
         try:
-            result = run(checkpoint, mart, run_id)
+            result, batch = run(checkpoint, mart, run_id)
         except errors as error:
-            suite = checkpoint.validation_definitions[0].suite.name
-            suites.append(missing_table_result(mart, suite, error))
+            suites.append(missing_table_result(mart, _suite_name(checkpoint), error))
+            continue
+        if result is None:
+            suites.append(unchanged_result(mart, _suite_name(checkpoint), batch))
             continue
         [(key, validation)] = result.run_results.items()
-        suites.append(suite_result(mart, validation, docs_page=_docs_url(context, key)))
+        validated.append(key)
+        page = _docs_url(context, key)
+        suites.append(suite_result(mart, validation, page, batch))
+    # The run's pages and the index, once: rebuilding the whole site per checkpoint, as
+    # GX's UpdateDataDocsAction does, would cost more than validating the marts.
+    context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=validated)
     return ContractReport(suites=suites, docs_index=_path(_docs_url(context)))
+
+
+def _suite_name(checkpoint: Checkpoint) -> str:
+    return checkpoint.validation_definitions[0].suite.name
 
 
 def open_context() -> AbstractDataContext:

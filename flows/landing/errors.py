@@ -1,7 +1,9 @@
 """The one exception a landing raises for bad input."""
 
+from flows.failures import RunStopped
 
-class LandingError(Exception):
+
+class LandingError(RunStopped):
     """Bad input for a landing, explained in plain words.
 
     The message names the file or table, the column, the line, the check that

@@ -1,0 +1,197 @@
+"""The daily Greenery run as a Prefect flow: land → check raw → snapshot → build →
+validate → publish → record. `python -m flows.daily` runs it from the command line; the
+deployment in prefect.yaml runs it on a schedule."""
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+from prefect import flow, get_run_logger, task
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
+
+from flows import snowflake
+from flows.console import say
+from flows.contracts import ContractReport, validate_marts, validate_snowflake_marts
+from flows.failures import RunStopped, log_stops_without_traceback
+from flows.faults import WAREHOUSE_RETRIES, exclusive_warehouse, reaching_the_warehouse
+from flows.landing import LandingError, LandingResult, land_csv_export, land_generated
+from flows.landing.snowflake_copy import copy_raw_tables
+from flows.publication import (
+    audited_marts,
+    publish_duckdb,
+    publish_snowflake,
+    published_relation,
+)
+from flows.reporting import (
+    emit_dbt_failure_event,
+    emit_landing_failure_event,
+    emit_suite_event,
+    publish_contract_artifacts,
+)
+from flows.settings import DUCKDB_PATH_ENV, duckdb_path, snowflake_landing_path
+from flows.summary import RunSummary, not_published_line
+from flows.transform import BUILD, FRESHNESS, RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS, run_dbt
+
+Target = Literal["dev", "prod"]
+
+
+@task(name="Land the shop's raw data", **WAREHOUSE_RETRIES)
+def land_raw_data(
+    target: Target,
+    as_of: date,
+    raw_dir: Path | None,
+    seed: int,
+    scale: int,
+    history_days: int,
+) -> LandingResult:
+    local = duckdb_path() if target == "dev" else snowflake_landing_path()
+    local.parent.mkdir(parents=True, exist_ok=True)
+    with reaching_the_warehouse("landing the raw data"), duckdb.connect(str(local)) as con:
+        if raw_dir is not None:
+            result = land_csv_export(con, raw_dir, as_of=as_of)
+        else:
+            result = land_generated(
+                con, as_of=as_of, seed=seed, scale=scale, history_days=history_days
+            )
+        if target == "prod":
+            with snowflake.connect() as warehouse:
+                copy_raw_tables(con, warehouse)
+    return result
+
+
+@task(name="Validate the marts against their contracts", **WAREHOUSE_RETRIES)
+def validate_contracts(target: Target, changed_rows_only: set[str]) -> ContractReport:
+    """`changed_rows_only`: the marts to validate on the rows that differ from their
+    published version (on DuckDB; Snowflake validates whole tables in the warehouse)."""
+    with reaching_the_warehouse("validating the marts"):
+        if target == "dev":
+            return validate_marts(duckdb_path(), changed_rows_only)
+        return validate_snowflake_marts()
+
+
+@task(name="Publish the audited marts", **WAREHOUSE_RETRIES)
+def publish_marts(target: Target, marts: dict[str, list[str]]) -> list[str]:
+    with reaching_the_warehouse("publishing the marts"):
+        if target == "dev":
+            with duckdb.connect(str(duckdb_path())) as con:
+                return publish_duckdb(con, marts)
+        with snowflake.connect() as con:
+            return publish_snowflake(con, marts)
+
+
+@task(name="Record the results in Prefect")
+def record_results(summary: RunSummary) -> None:
+    publication = summary.publication_line()
+    for failure in summary.failures:
+        emit_dbt_failure_event(failure, summary.target, publication)
+    if summary.contracts:
+        publish_contract_artifacts(summary.contracts, publication)
+        docs_index = summary.contracts.docs_index.as_uri()
+        for suite in summary.contracts.suites:
+            emit_suite_event(suite, docs_index, summary.target, publication)
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _run_name() -> str:
+    return f"greenery-daily-{flow_run.parameters.get('as_of') or _today()}"
+
+
+@flow(name="greenery_daily", flow_run_name=_run_name)
+def greenery_daily(
+    as_of: date | None = None,
+    raw_dir: str | None = None,
+    scale: int = 1,
+    seed: int = 42,
+    history_days: int = 3,
+    target: Target = "dev",
+    skip_landing: bool = False,
+    full_refresh: bool = False,
+    snowflake_credentials_block: str | None = None,
+) -> RunSummary | State:
+    """`target` is the dbt target: dev, the DuckDB file, or prod, Snowflake (SNOWFLAKE_*
+    variables, or the SnowflakeCredentials block named by `snowflake_credentials_block`).
+    `skip_landing` leaves raw data landed by other tools alone; `full_refresh` rebuilds
+    the incremental marts from all of history instead of adding the day to them.
+
+    Ends Completed with the run's summary, or Failed with it as the state's data; either
+    way the summary is the run's last log lines."""
+    log_stops_without_traceback()
+    summary = RunSummary(as_of=as_of or _today(), target=target)
+    try:
+        _prepare(target, snowflake_credentials_block)
+        with exclusive_warehouse(target):
+            if not skip_landing:
+                say("Landing the shop's raw data")
+                summary.landing = _land(summary, raw_dir, seed, scale, history_days)
+            # A CSV export replaces the raw tables whole: rows may have gone, which adding
+            # to the incremental marts would keep. Generated days only add and update rows.
+            replaced = summary.landing is not None and summary.landing.source == "csv"
+            _transform_and_validate(summary, full_refresh or replaced)
+    except RunStopped as stopped:
+        summary.stopped = stopped
+    record_results(summary)
+    logger = get_run_logger()
+    for line in summary.lines():
+        logger.info(line)
+    if not summary.succeeded:
+        return Failed(message=summary.failure_message, data=summary)
+    return summary
+
+
+def _prepare(target: Target, snowflake_credentials_block: str | None) -> None:
+    os.environ[DUCKDB_PATH_ENV] = str(duckdb_path())  # dbt's dev profile reads it
+    if snowflake_credentials_block:
+        snowflake.use_credentials_block(snowflake_credentials_block)
+    if target == "prod":
+        snowflake.connection_parameters()  # names any missing setting before work starts
+
+
+def _land(
+    summary: RunSummary, raw_dir: str | None, seed: int, scale: int, history_days: int
+) -> LandingResult:
+    try:
+        return land_raw_data(
+            summary.target,
+            summary.as_of,
+            Path(raw_dir) if raw_dir else None,
+            seed,
+            scale,
+            history_days,
+        )
+    except LandingError as error:
+        emit_landing_failure_event(error, summary.target, not_published_line("bad raw data"))
+        raise
+
+
+def _transform_and_validate(summary: RunSummary, full_refresh: bool) -> None:
+    """Freshness and the raw data's checks → snapshot → build the marts into the audit
+    schemas → contracts → publish. Stale or failing raw data stops before the snapshot, so
+    history only records checked data; failing mart tests do not stop the contracts, so
+    stakeholders get the whole picture; any failure stops publication."""
+    as_of, target = summary.as_of, summary.target
+    say("Checking the raw data")
+    for step in (FRESHNESS, RAW_CHECKS):
+        summary.dbt.append(run_dbt(step, as_of=as_of, target=target))
+        if summary.failures:
+            return
+    say("Snapshotting products and orders")
+    for step in (REWIND_SNAPSHOTS, SNAPSHOTS):
+        summary.dbt.append(run_dbt(step, as_of=as_of, target=target))
+        if summary.failures:
+            return
+    say("Building and testing the marts")
+    build = run_dbt(BUILD[target], as_of=as_of, target=target, full_refresh=full_refresh)
+    summary.dbt.append(build)
+    say("Validating the marts against their contracts")
+    # The incremental marts of a day's run: on what changed; a full refresh checks all.
+    changed = set() if full_refresh else {published_relation(m) for m in build.incremental}
+    summary.contracts = validate_contracts(target, changed)
+    if not summary.problems:
+        say("Publishing the marts")
+        summary.published = publish_marts(target, audited_marts(build.built))
