@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.stamp
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: setup run test lint bench docs-dbt clean
+.PHONY: setup run stop test lint bench docs-dbt clean
 
 setup: $(STAMP)
 
@@ -14,11 +14,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
+# The first run starts a local Prefect server in PREFECT_HOME; later runs reuse it.
 run: setup
 	$(PY) -m flows.daily $(ARGS)
 
+stop: setup
+	$(PY) -m deployments.local_server stop
+
+# Two workers (pytest-xdist), each module whole on one; PYTEST_ARGS="-n 0" runs serially.
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -31,7 +36,7 @@ bench: setup
 	mkdir -p .bench/prefect
 	PREFECT_HOME=$(CURDIR)/.bench/prefect $(PY) -m bench --scales $(BENCH_SCALES)
 
-clean:
+clean: stop
 	rm -rf warehouse dbt_project/target dbt_project/logs .prefect .bench
 
 docs-dbt: setup

@@ -1,81 +1,102 @@
-"""python -m bench [--scales 1,10,100] [--days 30] [--output BENCHMARKS.md]
+"""python -m bench [--scales 1,10,100] [--days 30] [--repeats 3] [--output BENCHMARKS.md]
 
-For each scale: a fresh warehouse gets a month of generated history in one daily run,
-then one more day, incrementally; the same day is then rebuilt with --full-refresh. Every
-run is `python -m flows.daily` against one Prefect server, measured by the operating
-system (wall time, peak memory) and by Prefect (each stage's task runs). Baselines on the
-same data: dbt alone, the GX suites alone, the Data Docs site alone, and the SQL floor.
+For each scale: a fresh warehouse gets a month of generated history in one daily run, kept
+as it is then. Each repeat starts from that warehouse again and measures, back to back, one
+more day (incremental), the same day rebuilt with --full-refresh, and the same day with
+`dbt build` alone; the report takes their medians. Every run is a process of its own
+against one local Prefect server, measured by the operating system (wall time, peak
+memory) and by Prefect (each stage's task runs). Baselines on the same data: the flow's
+dbt commands with dbt alone, the GX suites alone, the Data Docs site alone, the SQL floor.
 """
 
 import argparse
-import json
 import shutil
+import statistics
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from bench.baselines import bare_dbt, validation
 from bench.report import ScaleResult, write_report
-from bench.runs import run_flow, startup_seconds, warehouse_env
+from bench.runs import (
+    dbt_build,
+    help_seconds,
+    median_run,
+    run_flow,
+    startup_seconds,
+    warehouse_env,
+)
+from deployments import local_server
+from flows.landing import land_generated
 from flows.landing.raw_schema import RAW_TABLES
 from flows.publication import audit_relation
-from flows.settings import DBT_PROJECT_DIR, REPO_ROOT
-from flows.transform import BUILD, FRESHNESS, RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS
+from flows.settings import REPO_ROOT, gx_project_dir
+from flows.transform import BUILD, FRESHNESS, RAW_CHECKS, SNAPSHOTS
 
-INCREMENTAL_MODELS = ("fact_orders", "fact_page_views", "fact_user_sessions")
-FLOW_DBT_COMMANDS = [
-    step.command for step in (FRESHNESS, RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS, BUILD["dev"])
-]
+FLOW_DBT_COMMANDS = [step.command for step in (FRESHNESS, RAW_CHECKS, SNAPSHOTS, BUILD["dev"])]
 LAST_HISTORY_DAY = date(2024, 3, 30)
+PORT = 4299  # the bench's own server, apart from `make run`'s
 
 
-def bench_scale(scale: int, days: int, work: Path, api_url: str) -> ScaleResult:
-    warehouse = work / f"scale{scale}" / "greenery.duckdb"
-    shutil.rmtree(warehouse.parent, ignore_errors=True)
-    warehouse.parent.mkdir(parents=True)
-    env = warehouse_env(warehouse, api_url)
-    history_day, day = LAST_HISTORY_DAY, LAST_HISTORY_DAY + timedelta(days=1)
+def bench_scale(scale: int, days: int, repeats: int, work: Path, api_url: str) -> ScaleResult:
+    scratch = work / f"scale{scale}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    shutil.copytree(gx_project_dir(), scratch / "gx", ignore=shutil.ignore_patterns("uncommitted"))
+    warehouse, history_file = scratch / "greenery.duckdb", scratch / "history.duckdb"
+    env = warehouse_env(warehouse, api_url, scratch)
+    day = LAST_HISTORY_DAY + timedelta(days=1)
     common = ["--scale", str(scale)]
 
     history = run_flow(
-        "history", ["--as-of", str(history_day), "--history-days", str(days), *common], env
+        "history", ["--as-of", str(LAST_HISTORY_DAY), "--history-days", str(days), *common], env
     )
-    incremental = run_flow("one more day", ["--as-of", str(day), *common], env)
-    incremental_models = _model_seconds()
+    shutil.copy(warehouse, history_file)
+    incremental, full, dbt_alone = [], [], []
+    for _ in range(repeats):
+        shutil.copy(history_file, warehouse)
+        incremental.append(run_flow("one more day", ["--as-of", str(day), *common], env))
+        full.append(
+            run_flow(
+                "the day, full refresh",
+                ["--as-of", str(day), "--skip-landing", "--full-refresh", *common],
+                env,
+            )
+        )
+        _land(history_file, warehouse, day, scale)
+        dbt_alone.append(dbt_build("dbt build alone", str(day), env))
+    _land(history_file, warehouse, day, scale)
     bare = bare_dbt(FLOW_DBT_COMMANDS, str(day), env)
-    full = run_flow(
-        "the day, full refresh",
-        ["--as-of", str(day), "--skip-landing", "--full-refresh", *common],
-        env,
-    )
-    full_models = _model_seconds()
-    checks = validation(warehouse)
+    checks = validation(warehouse, env)
     return ScaleResult(
         scale=scale,
         days=days,
+        repeats=repeats,
         rows=_rows(warehouse),
         history=history,
-        incremental=incremental,
-        full_refresh=full,
+        incremental=median_run(incremental),
+        full_refresh=median_run(full),
+        dbt_alone=median_run(dbt_alone),
         bare_dbt=bare,
-        incremental_models=incremental_models,
-        full_refresh_models=full_models,
+        incremental_models=_median([run.incremental_models for run in incremental]),
+        full_refresh_models=_median([run.incremental_models for run in full]),
         validation=checks,
-        startup=startup_seconds(),
+        startup=startup_seconds(repeats),
     )
 
 
-def _model_seconds() -> dict[str, float]:
-    """The incremental models' own build times in the last dbt build (run_results.json)."""
-    results = json.loads((DBT_PROJECT_DIR / "target" / "run_results.json").read_text())
-    return {
-        result["unique_id"].split(".")[-1]: result["execution_time"]
-        for result in results["results"]
-        if result["unique_id"].split(".")[-1] in INCREMENTAL_MODELS
-    }
+def _land(history: Path, warehouse: Path, day: date, scale: int) -> None:
+    """The warehouse as it was after the history, with the day landed (the flow's default
+    seed), as the flow's dbt steps find it."""
+    shutil.copy(history, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        land_generated(con, as_of=day, scale=scale)
+
+
+def _median(measures: list[dict[str, float]]) -> dict[str, float]:
+    return {name: statistics.median(m[name] for m in measures) for name in measures[0]}
 
 
 def _rows(warehouse: Path) -> dict[str, int]:
@@ -94,21 +115,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--scales", default="1,10,100", help="comma-separated generator scales")
     parser.add_argument("--days", type=int, default=30, help="days of history before the day")
+    parser.add_argument("--repeats", type=int, default=3, help="measurements per median")
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
     parser.add_argument("--work", type=Path, default=REPO_ROOT / ".bench", help="scratch directory")
     args = parser.parse_args()
 
-    server = SubprocessASGIServer()
-    server.start(timeout=120)
+    home = args.work / "prefect"
+    home.mkdir(parents=True, exist_ok=True)
+    env = local_server.server_env(home, local_server.HOST, PORT)
+    with (args.work / "prefect-server.log").open("ab") as log:
+        server = local_server.start(local_server.HOST, PORT, env, log=log, ui=False)
     try:
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        local_server.wait_until_healthy(env["PREFECT_API_URL"], server)
+        with temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}):
             results = []
             for scale in (int(s) for s in args.scales.split(",")):
                 print(f"bench: scale {scale}, {args.days} days of history + 1 day", flush=True)
-                results.append(bench_scale(scale, args.days, args.work, server.api_url))
-                write_report(results, args.output)
+                results.append(
+                    bench_scale(scale, args.days, args.repeats, args.work, env["PREFECT_API_URL"])
+                )
+                write_report(results, help_seconds(args.repeats), args.output)
     finally:
-        server.stop()
+        local_server.stop(server)
     print(f"bench: wrote {args.output}")
 
 

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,16 +17,16 @@ from great_expectations.core.run_identifier import RunIdentifier
 from bench.sql_floor import SuiteFloor, run_floor
 from flows.contracts.validate import DOCS_SITE, open_context, read_table
 from flows.publication import audit_relation
-from flows.settings import REPO_ROOT
+from flows.settings import AS_OF_ENV, REPO_ROOT
 
 
 def bare_dbt(commands: list[list[str]], as_of: str, env: dict[str, str]) -> dict[str, float]:
     """Each command's seconds when dbt runs alone (dbt's own runner, one process, no
-    Prefect), on the warehouse in `env`."""
+    Prefect), on the warehouse in `env`, given the day as the flow gives it."""
     process = subprocess.run(
-        [sys.executable, "-m", "bench.bare_dbt", as_of, json.dumps(commands)],
+        [sys.executable, "-m", "bench.bare_dbt", json.dumps(commands)],
         cwd=REPO_ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, **env, AS_OF_ENV: as_of},
         capture_output=True,
         text=True,
         check=False,
@@ -42,7 +44,24 @@ class Validation:
     disagreements: list[str]  # expectations the floor and GX judge differently
 
 
-def validation(warehouse: Path) -> Validation:
+def validation(warehouse: Path, env: dict[str, str]) -> Validation:
+    """On the GX project in `env`."""
+    with _environment(env):
+        return _validation(warehouse)
+
+
+@contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    before = dict(os.environ)
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(before)
+
+
+def _validation(warehouse: Path) -> Validation:
     context = open_context()
     gx_seconds, gx_passed = {}, {}
     # A plain connection, as in validate_marts: the process may hold one already.

@@ -1,7 +1,9 @@
-"""One measured daily run: `python -m flows.daily` in its own process, its wall time and
-peak memory from the operating system, its stages' times from the Prefect API."""
+"""One measured command: `python -m flows.daily` (or another) in its own process, its wall
+time and peak memory from the operating system, a daily run's stages from the Prefect API."""
 
+import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -9,29 +11,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterKey,
+    FlowRunFilter,
+    FlowRunFilterId,
+)
 from prefect.client.schemas.sorting import FlowRunSort
 
-from flows.settings import REPO_ROOT
+from flows.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV, GX_DIR_ENV, REPO_ROOT
 
 # Stage name -> how its task runs are named (the flow's tasks; the dbt commands by the
 # command each "Run dbt" task runs).
 STAGES = {
     "landing": ("Land the shop's raw data",),
-    "raw checks": ("dbt source freshness", "dbt build --select source:greenery"),
-    "snapshots": (
-        "dbt run-operation rewind_snapshots",
-        "dbt build --select resource_type:snapshot",
+    "dbt parse, source freshness, raw checks": (
+        "dbt parse",
+        "dbt source freshness",
+        "dbt build --select source:greenery",
     ),
+    "snapshots": ("dbt build --select resource_type:snapshot",),
     "dbt build": ("dbt build --select intermediate marts",),
     "contracts + Data Docs": ("Validate the marts against their contracts",),
     "publication": ("Publish the audited marts",),
     "notifications": ("Record the results in Prefect",),
 }
-
-
-# The API's page size for task runs; every dbt node is a task run too (about 140 a run).
-TASK_RUNS_PAGE = 200
+DBT_STAGES = ("dbt parse, source freshness, raw checks", "snapshots", "dbt build")
+MARTS_ARTIFACT = "greenery-dbt-marts"
 
 
 @dataclass
@@ -39,6 +45,8 @@ class MeasuredRun:
     wall_seconds: float
     peak_rss_mb: float
     stages: dict[str, float] = field(default_factory=dict)  # seconds
+    # The marts step's incremental models, in seconds.
+    incremental_models: dict[str, float] = field(default_factory=dict)
 
     @property
     def outside_stages(self) -> float:
@@ -46,11 +54,27 @@ class MeasuredRun:
         Prefect, creating the flow run, holding the warehouse, moving between tasks."""
         return self.wall_seconds - sum(self.stages.values())
 
+    @property
+    def dbt_seconds(self) -> float:
+        return sum(self.stages[stage] for stage in DBT_STAGES)
 
-def run_flow(label: str, args: list[str], env: dict[str, str]) -> MeasuredRun:
+
+def median_run(runs: list[MeasuredRun]) -> MeasuredRun:
+    """Each measure's median over repeated runs."""
+    return MeasuredRun(
+        wall_seconds=statistics.median(run.wall_seconds for run in runs),
+        peak_rss_mb=statistics.median(run.peak_rss_mb for run in runs),
+        stages={
+            stage: statistics.median(run.stages.get(stage, 0.0) for run in runs) for stage in STAGES
+        },
+    )
+
+
+def measure(label: str, command: list[str], env: dict[str, str]) -> MeasuredRun:
+    """Run `command` from the repository root; RuntimeError with its output if it fails."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "flows.daily", *args],
+        command,
         cwd=REPO_ROOT,
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
@@ -61,14 +85,30 @@ def run_flow(label: str, args: list[str], env: dict[str, str]) -> MeasuredRun:
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{label}: python -m flows.daily {' '.join(args)} failed:\n{output}")
-    run = MeasuredRun(wall, usage.ru_maxrss / 1024)
+        raise RuntimeError(f"{label}: {' '.join(command)} failed:\n{output}")
+    return MeasuredRun(wall, usage.ru_maxrss / 1024)
+
+
+def run_flow(label: str, args: list[str], env: dict[str, str]) -> MeasuredRun:
+    run = measure(label, [sys.executable, "-m", "flows.daily", *args], env)
     _read_stages(run)
     return run
 
 
+def dbt_build(label: str, as_of: str, env: dict[str, str]) -> MeasuredRun:
+    """`dbt build` of the whole project with dbt's own command line, as a user runs it."""
+    dbt = Path(sys.executable).parent / "dbt"
+    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    return measure(label, [str(dbt), "build", *project, "--vars", f'{{"as_of": "{as_of}"}}'], env)
+
+
+# The API's page size for task runs.
+TASK_RUNS_PAGE = 200
+
+
 def _read_stages(run: MeasuredRun) -> None:
-    """The latest flow run's task runs, summed per stage."""
+    """The latest flow run's task runs, summed per stage, and its models' build times (from
+    the marts step's artifact)."""
     with get_client(sync_client=True) as client:
         [flow_run] = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)
         of_this_run = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id]))
@@ -78,6 +118,14 @@ def _read_stages(run: MeasuredRun) -> None:
                 flow_run_filter=of_this_run, limit=TASK_RUNS_PAGE, offset=len(task_runs)
             )
             task_runs += page
+        [artifact] = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[MARTS_ARTIFACT])),
+            flow_run_filter=of_this_run,
+        )
+    nodes = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+    run.incremental_models = {
+        node["node"]: node["seconds"] for node in nodes if node["kind"] == "incremental model"
+    }
     for stage, prefixes in STAGES.items():
         run.stages[stage] = sum(
             (task_run.end_time - task_run.start_time).total_seconds()
@@ -86,13 +134,30 @@ def _read_stages(run: MeasuredRun) -> None:
         )
 
 
-def startup_seconds() -> float:
-    """What a run spends before its flow starts: the interpreter and the imports of
-    flows.daily (Prefect, dbt, GX, pandas, DuckDB), measured alone."""
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import flows.daily"], cwd=REPO_ROOT, check=True)
-    return time.perf_counter() - started
+def startup_seconds(repeats: int) -> float:
+    """What a run spends before its flow starts: the interpreter and the imports of the
+    flow (Prefect, dbt, GX, pandas, DuckDB), measured alone; the median of `repeats`."""
+    return statistics.median(
+        measure("imports", [sys.executable, "-c", "import flows.pipeline"], {}).wall_seconds
+        for _ in range(repeats)
+    )
 
 
-def warehouse_env(warehouse: Path, api_url: str) -> dict[str, str]:
-    return {"GREENERY_DUCKDB_PATH": str(warehouse), "PREFECT_API_URL": api_url}
+def help_seconds(repeats: int) -> float:
+    """`python -m flows.daily --help`, the median of `repeats`."""
+    return statistics.median(
+        measure("--help", [sys.executable, "-m", "flows.daily", "--help"], {}).wall_seconds
+        for _ in range(repeats)
+    )
+
+
+def warehouse_env(warehouse: Path, api_url: str, scratch: Path) -> dict[str, str]:
+    """The bench's runs write their warehouse, dbt's target and logs, and GX's results and
+    Data Docs under `scratch`, apart from the working tree's."""
+    return {
+        DUCKDB_PATH_ENV: str(warehouse),
+        "PREFECT_API_URL": api_url,
+        GX_DIR_ENV: str(scratch / "gx"),
+        "DBT_TARGET_PATH": str(scratch / "dbt-target"),
+        "DBT_LOG_PATH": str(scratch / "dbt-logs"),
+    }

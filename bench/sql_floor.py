@@ -8,13 +8,12 @@ mart. This is what the checks cost when the warehouse does them and nothing else
 import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from flows.contracts.validate import GX_PROJECT_DIR
 from flows.publication import audit_relation
+from flows.settings import gx_project_dir
 
 
 @dataclass(frozen=True)
@@ -118,10 +117,10 @@ def suite_query(suite: dict[str, Any], relation: str) -> tuple[str, list[list[st
     return f"select {', '.join(aggregates)} from {relation}", column_sets
 
 
-def run_floor(con: duckdb.DuckDBPyConnection, gx_dir: Path = GX_PROJECT_DIR) -> list[SuiteFloor]:
+def run_floor(con: duckdb.DuckDBPyConnection) -> list[SuiteFloor]:
     """Time every suite's query on the audit tables; which expectations pass."""
     floors = []
-    for path in sorted((gx_dir / "expectations").glob("*/*.json")):
+    for path in sorted((gx_project_dir() / "expectations").glob("*/*.json")):
         suite = json.loads(path.read_text())
         mart = f"{path.parent.name}.{path.stem}"
         relation = audit_relation(mart)

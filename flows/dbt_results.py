@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FAILED_STATUSES = {"fail", "error", "runtime error"}
+_PASSED = {"success", "pass"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class DbtOutcome:
     failures: list[CheckFailure] = field(default_factory=list)
     # Tables and views built, schema-qualified, with the roles granted SELECT on each.
     built: dict[str, list[str]] = field(default_factory=dict)
-    incremental: set[str] = field(default_factory=set)  # those of `built` built incrementally
+    # Those of `built` that are incremental, with their unique key's columns.
+    incremental: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def succeeded(self) -> bool:
@@ -73,19 +75,6 @@ def _concerned_relation(node: Any, manifest: Any) -> str:
     return _relation_of(node.unique_id, manifest)
 
 
-def _operation_failure(result: Any) -> CheckFailure:
-    name = result.unique_id.rsplit(".", 1)[-1]
-    return CheckFailure(
-        node=name,
-        kind="operation",
-        check=name,
-        relation=result.unique_id,
-        column=None,
-        failing_rows=None,
-        message=(result.message or str(result.status)).strip(),
-    )
-
-
 def _check_of(kind: str, node: Any) -> str:
     return kind if kind == "source freshness" else node.name
 
@@ -103,25 +92,26 @@ def _failure_message(result: Any, status: str) -> str:
 
 
 def node_rows(results: Any) -> list[dict[str, Any]]:
-    """One row per dbt node a command ran: what it is, how it ended, how long it took, and
-    the rows it wrote (models, snapshots) or found failing (tests)."""
+    """One row per dbt node a command ran: how it ended, how long it took, the rows it
+    wrote (models, snapshots, where the warehouse says) or found failing (tests), what it
+    is. What did not pass comes first, then the slowest."""
     rows = []
     for result in results or []:
-        node = getattr(result, "node", None)
-        kind = _KINDS.get(str(node.resource_type), str(node.resource_type)) if node else "operation"
-        adapter_response = getattr(result, "adapter_response", None) or {}
-        written = adapter_response.get("rows_affected")
+        kind = _KINDS.get(str(result.node.resource_type), str(result.node.resource_type))
+        if getattr(result.node.config, "materialized", None) == "incremental":
+            kind = "incremental model"
+        written = (result.adapter_response or {}).get("rows_affected")
         rows.append(
             {
-                "node": node.name if node else result.unique_id.rsplit(".", 1)[-1],
-                "kind": kind,
                 "status": str(result.status),
                 "seconds": round(result.execution_time or 0.0, 2),
                 "rows": result.failures if kind == "data test" else written,
+                "kind": kind,
+                "node": result.node.name,
                 "message": (result.message or "").strip(),
             }
         )
-    return rows
+    return sorted(rows, key=lambda row: (row["status"] in _PASSED, -row["seconds"]))
 
 
 def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
@@ -129,13 +119,9 @@ def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
     counts: dict[str, int] = {}
     failures: list[CheckFailure] = []
     built: dict[str, list[str]] = {}
-    incremental: set[str] = set()
+    incremental: dict[str, list[str]] = {}
     for result in results or []:
-        node = getattr(result, "node", None)
-        if node is None:  # a run-operation: a macro, no node
-            if str(result.status) in FAILED_STATUSES:
-                failures.append(_operation_failure(result))
-            continue
+        node = result.node
         kind = _KINDS.get(str(node.resource_type), str(node.resource_type))
         status = str(result.status)
         counts[f"{kind} {status}"] = counts.get(f"{kind} {status}", 0) + 1
@@ -143,7 +129,8 @@ def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
             relation = _relation_of(node.unique_id, manifest)
             built[relation] = list((node.config.grants or {}).get("select", []))
             if node.config.materialized == "incremental":
-                incremental.add(relation)
+                key = node.config.unique_key
+                incremental[relation] = [key] if isinstance(key, str) else list(key)
         if status not in FAILED_STATUSES:
             continue
         test_metadata = getattr(node, "test_metadata", None)

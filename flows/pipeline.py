@@ -11,10 +11,12 @@ import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
+from prefect.utilities.annotations import quote
 
 from flows import snowflake
 from flows.console import say
 from flows.contracts import ContractReport, validate_marts, validate_snowflake_marts
+from flows.dbt_results import DbtOutcome
 from flows.failures import RunStopped, log_stops_without_traceback
 from flows.faults import WAREHOUSE_RETRIES, exclusive_warehouse, reaching_the_warehouse
 from flows.landing import LandingError, LandingResult, land_csv_export, land_generated
@@ -33,7 +35,7 @@ from flows.reporting import (
 )
 from flows.settings import DUCKDB_PATH_ENV, duckdb_path, snowflake_landing_path
 from flows.summary import RunSummary, not_published_line
-from flows.transform import BUILD, FRESHNESS, RAW_CHECKS, REWIND_SNAPSHOTS, SNAPSHOTS, run_dbt
+from flows.transform import BUILD, FRESHNESS, RAW_CHECKS, SNAPSHOTS, parse_project, run_dbt
 
 Target = Literal["dev", "prod"]
 
@@ -63,21 +65,25 @@ def land_raw_data(
 
 
 @task(name="Validate the marts against their contracts", **WAREHOUSE_RETRIES)
-def validate_contracts(target: Target, changed_rows_only: set[str]) -> ContractReport:
-    """`changed_rows_only`: the marts to validate on the rows that differ from their
-    published version (on DuckDB; Snowflake validates whole tables in the warehouse)."""
+def validate_contracts(target: Target, build: DbtOutcome, full_refresh: bool) -> ContractReport:
+    """On DuckDB, a day's run validates what differs from the published marts (see
+    validate_marts); Snowflake validates whole tables, in the warehouse."""
     with reaching_the_warehouse("validating the marts"):
         if target == "dev":
-            return validate_marts(duckdb_path(), changed_rows_only)
+            incremental = {published_relation(relation) for relation in build.incremental}
+            return validate_marts(
+                duckdb_path(), against_published=not full_refresh, incremental=incremental
+            )
         return validate_snowflake_marts()
 
 
 @task(name="Publish the audited marts", **WAREHOUSE_RETRIES)
-def publish_marts(target: Target, marts: dict[str, list[str]]) -> list[str]:
+def publish_marts(target: Target, build: DbtOutcome) -> list[str]:
+    marts = audited_marts(build.built)
     with reaching_the_warehouse("publishing the marts"):
         if target == "dev":
             with duckdb.connect(str(duckdb_path())) as con:
-                return publish_duckdb(con, marts)
+                return publish_duckdb(con, marts, keys=build.incremental)
         with snowflake.connect() as con:
             return publish_snowflake(con, marts)
 
@@ -176,22 +182,23 @@ def _transform_and_validate(summary: RunSummary, full_refresh: bool) -> None:
     stakeholders get the whole picture; any failure stops publication."""
     as_of, target = summary.as_of, summary.target
     say("Checking the raw data")
+    # quote: Prefect need not look inside the manifest, a tree of thousands of objects.
+    manifest = quote(parse_project(as_of=as_of, target=target))
     for step in (FRESHNESS, RAW_CHECKS):
-        summary.dbt.append(run_dbt(step, as_of=as_of, target=target))
+        summary.dbt.append(run_dbt(step, as_of=as_of, target=target, manifest=manifest))
         if summary.failures:
             return
     say("Snapshotting products and orders")
-    for step in (REWIND_SNAPSHOTS, SNAPSHOTS):
-        summary.dbt.append(run_dbt(step, as_of=as_of, target=target))
-        if summary.failures:
-            return
+    summary.dbt.append(run_dbt(SNAPSHOTS, as_of=as_of, target=target, manifest=manifest))
+    if summary.failures:
+        return
     say("Building and testing the marts")
-    build = run_dbt(BUILD[target], as_of=as_of, target=target, full_refresh=full_refresh)
+    build = run_dbt(
+        BUILD[target], as_of=as_of, target=target, manifest=manifest, full_refresh=full_refresh
+    )
     summary.dbt.append(build)
     say("Validating the marts against their contracts")
-    # The incremental marts of a day's run: on what changed; a full refresh checks all.
-    changed = set() if full_refresh else {published_relation(m) for m in build.incremental}
-    summary.contracts = validate_contracts(target, changed)
+    summary.contracts = validate_contracts(target, build, full_refresh)
     if not summary.problems:
         say("Publishing the marts")
-        summary.published = publish_marts(target, audited_marts(build.built))
+        summary.published = publish_marts(target, build)

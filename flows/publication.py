@@ -3,16 +3,19 @@
 dbt builds each business unit's marts into `audit_<unit>` (dbt_project.yml); dbt tests and
 the GX contracts check them there. Only when every check passed does the flow copy all of
 them to `<unit>` at once: readers see yesterday's marts or today's, never a mix. When a
-check fails nothing is copied, and the audit tables stay for inspection.
+check fails nothing is copied, and the audit tables stay for inspection. On DuckDB only
+what changed is written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import duckdb
 
 from flows import snowflake
+from flows.changes import changed_keys, compare, same_columns
 from flows.landing.warehouse import transaction
 
 if TYPE_CHECKING:
@@ -43,14 +46,35 @@ def published_relation(audit: str) -> str:
     return audit.removeprefix(AUDIT_PREFIX)
 
 
-def publish_duckdb(con: duckdb.DuckDBPyConnection, marts: dict[str, list[str]]) -> list[str]:
-    """Replace every published mart with its audited version in one transaction."""
+def publish_duckdb(
+    con: duckdb.DuckDBPyConnection, marts: dict[str, list[str]], keys: Mapping[str, list[str]]
+) -> list[str]:
+    """Bring every published mart to its audited version in one transaction, writing only
+    what differs (flows/changes.py): a mart with a key in `keys` (an incremental mart) gets
+    the rows of its added, changed and removed keys; any other mart that changed is
+    replaced whole."""
     with transaction(con):
         for audit in sorted(marts):
             target = published_relation(audit)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {target.split('.')[0]}")
-            con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {audit}")
+            if audit in keys and same_columns(con, audit, target):
+                _publish_changed_keys(con, audit, target, keys[audit])
+            elif not compare(con, audit, target).unchanged:
+                con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {audit}")
     return sorted(published_relation(audit) for audit in marts)
+
+
+def _publish_changed_keys(
+    con: duckdb.DuckDBPyConnection, audit: str, target: str, key: list[str]
+) -> None:
+    columns = ", ".join(key)
+    matching = " AND ".join(f"{target}.{column} = changed_keys.{column}" for column in key)
+    con.execute(f"CREATE TEMP TABLE changed_keys AS {changed_keys(audit, target, key)}")
+    con.execute(f"DELETE FROM {target} USING changed_keys WHERE {matching}")
+    con.execute(
+        f"INSERT INTO {target} SELECT * FROM {audit} SEMI JOIN changed_keys USING ({columns})"
+    )
+    con.execute("DROP TABLE changed_keys")
 
 
 def publish_snowflake(con: SnowflakeConnection, marts: dict[str, list[str]]) -> list[str]:

@@ -12,6 +12,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 
 from flows.contracts import ContractReport, SuiteResult
+from flows.contracts.report import UNCHANGED
 from flows.dbt_results import CheckFailure
 from flows.landing import LandingError
 
@@ -137,8 +138,8 @@ def contracts_markdown(report: ContractReport, publication: str) -> str:
     ]
     for suite in report.suites:
         status = "passed" if suite.success else "**FAILED**"
-        if suite.batch and suite.batch.changed_rows_only and not suite.batch.rows:
-            status = "unchanged since published"
+        if suite.batch and suite.batch.scope == UNCHANGED:
+            status = "passed when published"
         rows = suite.batch.describe() if suite.batch else "could not be read"
         link = f"[open]({suite.docs_page})" if suite.docs_page else ""
         lines.append(

@@ -1,14 +1,17 @@
 """The short report a run ends with: what landed, what dbt built, what failed."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from flows.contracts import ContractReport
+from flows.contracts import ContractReport, SuiteResult
+from flows.contracts.report import CHANGED_ROWS, UNCHANGED
 from flows.dbt_results import CheckFailure, DbtOutcome
 from flows.failures import RunStopped
 from flows.faults import WarehouseUnavailable, gave_up_line
 from flows.landing import LandingError, LandingResult
 from flows.publication import AUDIT_PREFIX, PUBLISHED_SCHEMAS
+from flows.transform import DbtCouldNotRun
 
 
 @dataclass
@@ -68,13 +71,9 @@ class RunSummary:
         if self.contracts:
             suites = self.contracts.suites
             failed = sum(not suite.success for suite in suites)
-            changed = sum(bool(suite.batch and suite.batch.changed_rows_only) for suite in suites)
-            on_changed_rows = (
-                f" ({changed} on their rows changed since the last publication)" if changed else ""
-            )
             lines.append(
                 f"Contracts: {len(suites) - failed} of {len(suites)} suites passed"
-                f"{on_changed_rows}; Data Docs: {self.contracts.docs_index}"
+                f"{_scopes(suites)}; Data Docs: {self.contracts.docs_index}"
             )
         lines.append(self.publication_line())
         lines.extend(f"  FAILED {problem}" for problem in self.problems)
@@ -89,6 +88,12 @@ class RunSummary:
                 f"{self._title()}: FAILED while landing raw data",
                 f"  {error}",
                 not_published_line("bad raw data"),
+            ]
+        if isinstance(error, DbtCouldNotRun):
+            return [
+                f"{self._title()}: FAILED, dbt could not run",
+                f"  {error}",
+                not_published_line("dbt could not run"),
             ]
         if isinstance(error, WarehouseUnavailable):
             return [
@@ -107,6 +112,19 @@ class RunSummary:
         return not_published_line(
             f"{failed} failed check{'' if failed == 1 else 's'}" if failed else "stopped"
         )
+
+
+def _scopes(suites: list[SuiteResult]) -> str:
+    """How many suites were validated on less than the whole table, and why."""
+    scopes = Counter(suite.batch.scope for suite in suites if suite.batch)
+    parts = [
+        f"{scopes[CHANGED_ROWS]} on the rows changed since the last publication"
+        if scopes[CHANGED_ROWS]
+        else "",
+        f"{scopes[UNCHANGED]} unchanged since then" if scopes[UNCHANGED] else "",
+    ]
+    said = "; ".join(part for part in parts if part)
+    return f" ({said})" if said else ""
 
 
 def not_published_line(reason: str) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -16,14 +17,71 @@ from prefect.testing.utilities import prefect_test_harness
 
 from flows import daily, snowflake
 from flows.publication import PUBLISHED_SCHEMAS
-from flows.settings import DUCKDB_PATH_ENV, SNOWFLAKE_LANDING_PATH_ENV
+from flows.settings import DUCKDB_PATH_ENV, GX_DIR_ENV, REPO_ROOT, SNOWFLAKE_LANDING_PATH_ENV
 from tests.servers import snowflake_emulator
 
 AS_OF = date(2024, 3, 3)
+# Modules whose tests read the prod run on the Snowflake emulator: one worker builds it.
+ON_SNOWFLAKE_RUN = {"tests/test_marts.py", "tests/test_snowflake.py"}
+SEED = "7"  # the generator's seed of the shared runs below; tests that go on from them use it
+
+
+# The longest modules, started first so that the workers finish about together.
+LONGEST_FIRST = [
+    "tests/test_faults.py",
+    "tests/test_marts.py",
+    "tests/test_snowflake.py",
+    "tests/test_bad_inputs.py",
+    "tests/test_faults_on_snowflake.py",
+    "tests/test_daily_flow.py",
+    "tests/test_end_to_end.py",
+    "tests/test_command_line.py",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each module's tests keep their order
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With pytest-xdist (make test), each test module runs whole on one worker, so its
+    module-scoped runs are made once; the modules that read the Snowflake run share one."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "the Snowflake run" if module in ON_SNOWFLAKE_RUN else module
+
+    return ByModule(config, log)
+
+
+def copy_gx_project(directory: Path) -> Path:
+    """A copy of the committed GX project (suites, checkpoints) without its generated output."""
+    project = directory / "gx"
+    shutil.copytree(REPO_ROOT / "gx", project, ignore=shutil.ignore_patterns("uncommitted"))
+    return project
 
 
 @pytest.fixture(scope="session", autouse=True)
-def prefect_api() -> Iterator[None]:
+def scratch_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The session's runs write dbt's target and logs, and GX's results and Data Docs, to a
+    scratch directory of their own: not into the working tree, and not where another
+    session runs at the same time (pytest-xdist workers) writes. Subprocesses inherit it."""
+    scratch = tmp_path_factory.mktemp("outputs")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(GX_DIR_ENV, str(copy_gx_project(scratch)))
+        patch.setenv("DBT_TARGET_PATH", str(scratch / "dbt-target"))
+        patch.setenv("DBT_LOG_PATH", str(scratch / "dbt-logs"))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_api(scratch_outputs: None) -> Iterator[None]:
     """A throwaway Prefect server and database for the whole test session."""
     with prefect_test_harness(server_startup_timeout=60):
         yield
@@ -109,7 +167,7 @@ def run_pipeline(
 def scale_1_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     """One clean daily run at the shop's size, shared by the tests that read its marts."""
     warehouse = tmp_path_factory.mktemp("scale1") / "greenery.duckdb"
-    run = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), "--seed", "7")
+    run = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), "--seed", SEED)
     assert run.exit_code == 0, run.output
     return run
 
@@ -120,7 +178,7 @@ def snowflake_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline
     tmp = tmp_path_factory.mktemp("snowflake")
     with snowflake_emulator(tmp) as env:
         run = run_pipeline(
-            tmp / "landing.duckdb", "--as-of", AS_OF.isoformat(), "--seed", "7", snowflake_env=env
+            tmp / "landing.duckdb", "--as-of", AS_OF.isoformat(), "--seed", SEED, snowflake_env=env
         )
         assert run.exit_code == 0, run.output
         yield run

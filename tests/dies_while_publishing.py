@@ -13,14 +13,15 @@ from flows import daily, pipeline
 
 
 class _DiesHalfway:
-    """A DuckDB connection that SIGKILLs its process before replacing the `after`+1-th table."""
+    """A DuckDB connection that SIGKILLs its process before its `after`+1-th write to a
+    published table."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, after: int) -> None:
         self._con = con
         self._left = after
 
     def execute(self, sql: str, *args: Any) -> Any:
-        if sql.startswith("CREATE OR REPLACE TABLE"):
+        if sql.startswith(("CREATE OR REPLACE TABLE", "DELETE FROM", "INSERT INTO")):
             if self._left == 0:
                 os.kill(os.getpid(), signal.SIGKILL)
             self._left -= 1
@@ -33,8 +34,10 @@ class _DiesHalfway:
 _publish = pipeline.publish_duckdb
 
 
-def _publish_and_die(con: duckdb.DuckDBPyConnection, marts: dict[str, list[str]]) -> list[str]:
-    return _publish(_DiesHalfway(con, after=len(marts) // 2), marts)  # type: ignore[arg-type]
+def _publish_and_die(
+    con: duckdb.DuckDBPyConnection, marts: dict[str, list[str]], keys: dict[str, list[str]]
+) -> list[str]:
+    return _publish(_DiesHalfway(con, after=len(marts) // 2), marts, keys)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

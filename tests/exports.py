@@ -1,4 +1,4 @@
-"""CSV exports of a generated shop, with a deliberate breakage applied to one table."""
+"""CSV exports of a generated shop, with deliberate breakages applied to their tables."""
 
 import csv
 import time
@@ -17,7 +17,11 @@ def export_with(tmp: Path, table: str, change: Any) -> tuple[Path, list[str]]:
     with duckdb.connect(str(tmp / f"source-{export.name}.duckdb")) as con:
         land_generated(con, as_of=AS_OF, seed=5)
         write_csv_export(con, export)
-    path = export / f"{table}.csv"
+    return export, edit_csv(export / f"{table}.csv", change)
+
+
+def edit_csv(path: Path, change: Any) -> Any:
+    """Apply `change(rows)` to the rows of an export's file; what it returns."""
     with path.open(newline="") as f:
         rows = list(csv.DictReader(f))
     changed = change(rows)
@@ -25,7 +29,7 @@ def export_with(tmp: Path, table: str, change: Any) -> tuple[Path, list[str]]:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    return export, changed
+    return changed
 
 
 def break_page_urls(rows: list[dict[str, str]]) -> list[str]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from deployments import local_server
+from flows.settings import GX_DIR_ENV
 
 HOST = "127.0.0.1"
 
@@ -37,13 +38,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Greenery settings every run of the test session shares (tests/conftest.py).
+SESSION_SETTINGS = (GX_DIR_ENV,)
+
+
 def client_env(api_url: str, home: Path, **extra: str) -> dict[str, str]:
     """The environment for a subprocess that talks to the test server: this process's
-    environment without its Prefect and Greenery settings, pointed at `api_url`."""
+    environment without its Prefect and Greenery settings (but the session's), pointed at
+    `api_url`."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("PREFECT_", "GREENERY_"))
+        if not key.startswith(("PREFECT_", "GREENERY_")) or key in SESSION_SETTINGS
     }
     return env | {
         "PREFECT_API_URL": api_url,

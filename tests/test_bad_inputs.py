@@ -23,7 +23,8 @@ from prefect.events.worker import EventsWorker
 
 from flows.landing import land_generated, write_csv_export
 from flows.landing.raw_schema import RAW_TABLES
-from tests.conftest import AS_OF, PipelineRun, published_marts, run_pipeline
+from flows.landing.warehouse import replace_rows
+from tests.conftest import AS_OF, PipelineRun, copy_warehouse, published_marts, run_pipeline
 from tests.events import Event, wait_for_events
 
 Rows = list[dict[str, Any]]
@@ -166,7 +167,7 @@ VALUE_CASES = [
     ),
     Case(
         "order item for an unknown product",
-        "orphans",
+        "values",
         _set("order_items", "product_id", str(uuid.UUID(int=1))),
         f"{STAGED}order_items",
         "product_id",
@@ -175,7 +176,7 @@ VALUE_CASES = [
     ),
     Case(
         "event of an unknown user",
-        "orphans",
+        "values",
         _set("events", "user_id", str(uuid.UUID(int=2)), event_type="add_to_cart"),
         f"{STAGED}events",
         "user_id",
@@ -184,7 +185,7 @@ VALUE_CASES = [
     ),
     Case(
         "order with an unknown promo",
-        "orphans",
+        "values",
         _set("orders", "promo_id", "no such promo", status="shipped"),
         f"{STAGED}orders",
         "promo_id",
@@ -193,7 +194,7 @@ VALUE_CASES = [
     ),
     Case(
         "event after the run's day",
-        "orphans",
+        "values",
         _set("events", "created_at", _future, event_type="checkout"),
         f"{STAGED}events",
         "created_at",
@@ -202,7 +203,7 @@ VALUE_CASES = [
     ),
     Case(
         "order after the run's day",
-        "orphans",
+        "values",
         _set("orders", "created_at", _future, status="delivered"),
         f"{STAGED}orders",
         "created_at",
@@ -211,7 +212,7 @@ VALUE_CASES = [
     ),
     Case(
         "checkout URL with the wrong path",
-        "orphans",
+        "values",
         _set(
             "events",
             "page_url",
@@ -348,13 +349,7 @@ def _read_raw(con: duckdb.DuckDBPyConnection) -> dict[str, Rows]:
 def _write_raw(con: duckdb.DuckDBPyConnection, tables: dict[str, Rows]) -> None:
     for name, rows in tables.items():
         table = RAW_TABLES[name]
-        con.execute(f"delete from raw.{name}")
-        if rows:
-            placeholders = ", ".join("?" * len(table.columns))
-            con.executemany(
-                f"insert into raw.{name} values ({placeholders})",
-                [[row[c] for c in table.column_names] for row in rows],
-            )
+        replace_rows(con, table, [tuple(row[c] for c in table.column_names) for row in rows])
 
 
 def _read_csv(export: Path) -> dict[str, Rows]:
@@ -386,12 +381,13 @@ def _failed_events(since: datetime, expected: int = 1) -> list[Event]:
 
 
 @pytest.fixture(scope="module")
-def good_day(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A warehouse after one good day, and a CSV export of another good shop."""
+def good_day(
+    scale_1_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path]:
+    """A warehouse after one good day (the shared scale-1 run's), and a CSV export of
+    another good shop."""
     tmp = tmp_path_factory.mktemp("bad-inputs")
-    warehouse = tmp / "good.duckdb"
-    run = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), "--seed", "11")
-    assert run.exit_code == 0, run.output
+    warehouse = copy_warehouse(scale_1_run, tmp)
     export = tmp / "export"
     with duckdb.connect(str(tmp / "export-source.duckdb")) as con:
         land_generated(con, as_of=AS_OF, seed=5)
@@ -510,59 +506,95 @@ def _not_utf8(path: Path) -> None:
     path.write_bytes(path.read_bytes().replace(b"United States", b"United St\xe4tes", 1))
 
 
-FORMAT_CASES: dict[str, tuple[str, Callable[[Path], None], list[str]]] = {
-    # case: (file, edit, words the error must contain)
-    "missing column": (
+@dataclass(frozen=True)
+class FormatCase:
+    file: str
+    edit: Callable[[Path], None]
+    words: list[str]  # what the error must say
+    batch: str = "files"  # cases in one batch share a run; one file per batch
+
+
+FORMAT_CASES = {
+    "missing column": FormatCase(
         "orders.csv",
         lambda p: _rewrite(p, _drop_column("status")),
         ["missing column(s) status"],
     ),
-    "extra column": (
+    "extra column": FormatCase(
         "orders.csv",
         lambda p: _rewrite(p, lambda rows: [row.append("x") for row in rows]),
         ["unknown column(s) x"],
+        batch="orders again",
     ),
-    "non-numeric value": (
+    "non-numeric value": FormatCase(
         "products.csv",
         lambda p: _rewrite(p, _set_cell("price", "twelve")),
         ["price", "twelve"],
     ),
-    "unterminated quote": ("users.csv", _unterminated_quote, ["line 3", "unterminated quote"]),
-    "wrong delimiter": (
-        "promos.csv",
-        lambda p: _rewrite(p, lambda rows: None, ";"),
-        ["';' as delimiter"],
+    "unterminated quote": FormatCase(
+        "users.csv", _unterminated_quote, ["line 3", "unterminated quote"]
     ),
-    "bytes that are not UTF-8": ("addresses.csv", _not_utf8, ["not UTF-8"]),
-    "missing file": ("events.csv", lambda p: p.unlink(), ["missing"]),
+    "wrong delimiter": FormatCase(
+        "promos.csv", lambda p: _rewrite(p, lambda rows: None, ";"), ["';' as delimiter"]
+    ),
+    "bytes that are not UTF-8": FormatCase("addresses.csv", _not_utf8, ["not UTF-8"]),
+    "missing file": FormatCase("events.csv", lambda p: p.unlink(), ["missing"]),
 }
+
+
+@dataclass
+class FormatOutcome:
+    run: PipelineRun
+    events: list[Event]
+    raw_unchanged: bool
+    published_unchanged: bool
+
+
+@pytest.fixture(scope="module")
+def format_outcomes(
+    good_day: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, FormatOutcome]:
+    """One run per batch of malformed exports, every case of the batch in the one export:
+    the loader reads every file and reports every problem at once."""
+    good_warehouse, good_export = good_day
+    outcomes = {}
+    for batch in dict.fromkeys(case.batch for case in FORMAT_CASES.values()):
+        tmp = tmp_path_factory.mktemp(f"format-{batch.replace(' ', '-')}")
+        warehouse = tmp / "greenery.duckdb"
+        shutil.copy(good_warehouse, warehouse)
+        export = tmp / "export"
+        shutil.copytree(good_export, export)
+        for case in FORMAT_CASES.values():
+            if case.batch == batch:
+                case.edit(export / case.file)
+        with duckdb.connect(str(warehouse)) as con:
+            raw_before = _read_raw(con)
+        before = published_marts(warehouse)
+        started = datetime.now().astimezone()
+        run = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), "--raw-dir", str(export))
+        EventsWorker.drain_all(timeout=10)
+        with duckdb.connect(str(warehouse)) as con:
+            raw_unchanged = _read_raw(con) == raw_before
+        published_unchanged = all(
+            published_marts(warehouse)[name].equals(frame) for name, frame in before.items()
+        )
+        outcomes[batch] = FormatOutcome(
+            run, _failed_events(started), raw_unchanged, published_unchanged
+        )
+    return outcomes
 
 
 @pytest.mark.parametrize("case", FORMAT_CASES)
 def test_a_malformed_csv_export_lands_nothing_and_says_why(
-    case: str, good_day: tuple[Path, Path], tmp_path: Path
+    case: str, format_outcomes: dict[str, FormatOutcome]
 ) -> None:
-    good_warehouse, good_export = good_day
-    file, edit, words = FORMAT_CASES[case]
-    warehouse = tmp_path / "greenery.duckdb"
-    shutil.copy(good_warehouse, warehouse)
-    export = tmp_path / "export"
-    shutil.copytree(good_export, export)
-    edit(export / file)
-    with duckdb.connect(str(warehouse)) as con:
-        raw_before = _read_raw(con)
-    before = published_marts(warehouse)
-    started = datetime.now().astimezone()
-
-    run = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), "--raw-dir", str(export))
-    EventsWorker.drain_all(timeout=10)
-
+    file, words = FORMAT_CASES[case].file, FORMAT_CASES[case].words
+    outcome = format_outcomes[FORMAT_CASES[case].batch]
+    run = outcome.run
     assert run.exit_code == 1
     assert "FAILED while landing raw data" in run.output and "NOT published" in run.output
     assert file in run.output and all(word in run.output for word in words), run.output
-    [event] = [e for e in _failed_events(started) if e["payload"]["checker"] == "landing"]
+    [event] = [e for e in outcome.events if e["payload"]["checker"] == "landing"]
     assert file in event["payload"]["summary"]
-    with duckdb.connect(str(warehouse)) as con:
-        assert _read_raw(con) == raw_before, "the raw tables are as they were"
-    for name, frame in before.items():
-        pd.testing.assert_frame_equal(published_marts(warehouse)[name], frame)
+    assert outcome.raw_unchanged, "the raw tables are as they were"
+    assert outcome.published_unchanged, "the published marts are as they were"

@@ -34,7 +34,7 @@ def _failed(floor: list) -> set[str]:
 
 
 def test_the_floor_agrees_with_gx_on_clean_marts(scale_1_run: PipelineRun) -> None:
-    checks = validation(scale_1_run.warehouse)
+    checks = validation(scale_1_run.warehouse, {})
     assert checks.disagreements == []
     assert sum(len(suite.passed) for suite in checks.floor) > 150
     assert _failed(checks.floor) == set()
@@ -48,7 +48,7 @@ def test_the_floor_agrees_with_gx_on_broken_marts(scale_1_run: PipelineRun, tmp_
     with duckdb.connect(str(broken)) as con:
         for statement in BREAKAGES:
             con.execute(statement)
-    checks = validation(broken)
+    checks = validation(broken, {})
     assert checks.disagreements == []
     failed = _failed(checks.floor)
     for mart in ("product.fact_page_views", "core.fact_orders", "core.dim_products"):

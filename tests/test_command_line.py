@@ -9,6 +9,7 @@ from pathlib import Path
 from deployments import local_server
 from flows.settings import REPO_ROOT
 from tests.conftest import AS_OF
+from tests.servers import SESSION_SETTINGS
 
 HEAVY = ("prefect", "great_expectations", "dbt", "duckdb", "pandas")
 
@@ -44,7 +45,11 @@ def test_help_and_usage_errors_answer_before_the_heavy_imports() -> None:
 def _user_env(home: Path, warehouse: Path) -> dict[str, str]:
     """A person's shell: no Prefect API configured, PREFECT_HOME as the Makefile sets it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GREENERY_"))}
-    return env | {"PREFECT_HOME": str(home), "GREENERY_DUCKDB_PATH": str(warehouse)}
+    return env | {
+        "PREFECT_HOME": str(home),
+        "GREENERY_DUCKDB_PATH": str(warehouse),
+        **{name: os.environ[name] for name in SESSION_SETTINGS},
+    }
 
 
 def test_two_runs_started_together_share_one_local_server_and_both_succeed(

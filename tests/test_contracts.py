@@ -5,7 +5,6 @@ copy of the GX project, so Data Docs written here never mix with the repository'
 """
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -15,10 +14,16 @@ import great_expectations as gx
 import pytest
 
 from flows.contracts import ContractReport, SuiteResult, validate_marts
-from flows.contracts import validate as contracts_validate
-from flows.contracts.report import PERSONAL_DATA_COLUMNS
+from flows.contracts.report import (
+    CHANGED_ROWS,
+    PERSONAL_DATA_COLUMNS,
+    UNCHANGED,
+    WHOLE_TABLE,
+    Batch,
+)
 from flows.contracts.retention import runs_kept
-from tests.conftest import PipelineRun, copy_warehouse
+from flows.settings import GX_DIR_ENV, gx_project_dir
+from tests.conftest import PipelineRun, copy_gx_project, copy_warehouse
 
 MARTS = {
     "core.dim_users",
@@ -36,17 +41,15 @@ MARTS = {
     "snapshots.orders_snapshot",
 }
 URL_EXPECTATIONS = {"expect_column_values_to_match_regex", "expect_column_pair_values_to_be_equal"}
+INCREMENTAL = {"core.fact_orders", "product.fact_page_views", "product.fact_user_sessions"}
 
 
 @pytest.fixture(scope="module")
 def gx_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A copy of the committed GX project (without uncommitted/) that validate_marts uses."""
-    project = tmp_path_factory.mktemp("gx") / "gx"
-    shutil.copytree(
-        contracts_validate.GX_PROJECT_DIR, project, ignore=shutil.ignore_patterns("uncommitted")
-    )
+    """A copy of the committed GX project of this module's own, which validate_marts uses."""
+    project = copy_gx_project(tmp_path_factory.mktemp("gx"))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(contracts_validate, "GX_PROJECT_DIR", project)
+        patch.setenv(GX_DIR_ENV, str(project))
         yield project
 
 
@@ -124,7 +127,7 @@ def test_every_suite_passes_on_a_clean_run(clean_report: ContractReport) -> None
         assert result.describe() == f"{result.mart}: all {result.evaluated} expectations passed"
         assert result.docs_page and file_path(result.docs_page).is_file()
     assert clean_report.docs_index.is_file()
-    assert clean_report.docs_index.is_relative_to(contracts_validate.GX_PROJECT_DIR)
+    assert clean_report.docs_index.is_relative_to(gx_project_dir())
 
 
 def test_every_suite_checks_the_exact_column_set_of_its_mart(
@@ -202,6 +205,40 @@ def test_broken_page_urls_fail_fact_page_views_naming_the_rows(
     assert "https://greenery.example/product/" in description
 
 
+def test_a_days_run_validates_only_what_differs_from_the_published_marts(
+    gx_project: Path, scale_1_run: PipelineRun, tmp_path: Path
+) -> None:
+    warehouse = copy_warehouse(scale_1_run, tmp_path)  # published: as audited
+    as_published = validate_marts(warehouse, against_published=True, incremental=INCREMENTAL)
+    assert as_published.success
+    assert {s.mart: s.batch.scope for s in as_published.suites if s.batch} == {
+        mart: WHOLE_TABLE if mart.startswith("snapshots.") else UNCHANGED for mart in MARTS
+    }
+    assert all(s.evaluated == 0 for s in as_published.suites if s.batch.scope == UNCHANGED)
+
+    with duckdb.connect(str(warehouse)) as con:
+        broken_urls = break_page_urls(con)
+        con.execute(
+            "update audit_core.dim_products set price = -1"
+            " where product_id = (select min(product_id) from core.dim_products)"
+        )
+    report = validate_marts(warehouse, against_published=True, incremental=INCREMENTAL)
+
+    page_views = suite(report, "product.fact_page_views")
+    assert page_views.batch == Batch(CHANGED_ROWS, rows=len(broken_urls))
+    assert not page_views.success
+    failing_keys = {key for failure in page_views.failures for key in failure.unexpected_keys}
+    assert failing_keys == {event_id for event_id, _ in broken_urls.values()}
+    products = suite(report, "core.dim_products")
+    assert products.batch == Batch(WHOLE_TABLE, rows=30) and not products.success
+    untouched = MARTS - {"product.fact_page_views", "core.dim_products"}
+    assert {s.mart for s in report.suites if s.success} == untouched
+
+    full_refresh = validate_marts(warehouse, incremental=INCREMENTAL)
+    assert {s.batch.scope for s in full_refresh.suites if s.batch} == {WHOLE_TABLE}
+    assert suite(full_refresh, "product.fact_page_views").batch.rows > len(broken_urls)
+
+
 def test_other_breaches_fail_their_suites_with_the_right_counts(
     broken: tuple[ContractReport, dict[str, tuple[str, str]]],
 ) -> None:
@@ -252,11 +289,8 @@ def test_data_docs_list_every_suite_and_show_the_offending_values(
 def test_data_docs_keep_the_latest_runs_and_remove_older_results_and_pages(
     scale_1_run: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = tmp_path / "gx"
-    shutil.copytree(
-        contracts_validate.GX_PROJECT_DIR, project, ignore=shutil.ignore_patterns("uncommitted")
-    )
-    monkeypatch.setattr(contracts_validate, "GX_PROJECT_DIR", project)
+    project = copy_gx_project(tmp_path)
+    monkeypatch.setenv(GX_DIR_ENV, str(project))
     monkeypatch.setenv("GREENERY_CONTRACT_RUNS_KEPT", "2")
     warehouse = copy_warehouse(scale_1_run, tmp_path)
 

@@ -10,7 +10,7 @@ from dbt.cli.main import dbtRunner
 
 from flows.landing import land_generated, write_csv_export
 from flows.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV
-from tests.conftest import AS_OF, PipelineRun, run_pipeline
+from tests.conftest import AS_OF, SEED, PipelineRun, copy_warehouse, run_pipeline
 
 NEXT_DAY = AS_OF + timedelta(days=1)
 END_OF_NEXT_DAY = datetime.combine(NEXT_DAY + timedelta(days=1), datetime.min.time())
@@ -25,14 +25,15 @@ def _csv_export(tmp_path: Path, seed: int = 3) -> Path:
     return export
 
 
-def test_snapshots_catch_inventory_and_order_status_changes(tmp_path: Path) -> None:
-    warehouse = tmp_path / "greenery.duckdb"
-    first = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), "--seed", "11")
-    assert first.exit_code == 0, first.output
+def test_snapshots_catch_inventory_and_order_status_changes(
+    scale_1_run: PipelineRun, tmp_path: Path
+) -> None:
+    warehouse = copy_warehouse(scale_1_run, tmp_path)  # after a first good day
+    first = PipelineRun(warehouse, scale_1_run.exit_code, scale_1_run.output)
     products_before = first.table("raw.products").set_index("product_id")
     orders_before = first.table("raw.orders").set_index("order_id")
 
-    second = run_pipeline(warehouse, "--as-of", NEXT_DAY.isoformat(), "--seed", "11")
+    second = run_pipeline(warehouse, "--as-of", NEXT_DAY.isoformat(), "--seed", SEED)
     assert second.exit_code == 0, second.output
     products_after = second.table("raw.products").set_index("product_id")
     orders_after = second.table("raw.orders").set_index("order_id")
@@ -70,7 +71,7 @@ def test_snapshots_catch_inventory_and_order_status_changes(tmp_path: Path) -> N
 
     # Running the same day again adds no snapshot versions.
     snapshot_rows = second.query("select count(*) as n from snapshots.orders_snapshot").n[0]
-    again = run_pipeline(warehouse, "--as-of", NEXT_DAY.isoformat(), "--seed", "11")
+    again = run_pipeline(warehouse, "--as-of", NEXT_DAY.isoformat(), "--seed", SEED)
     assert again.exit_code == 0, again.output
     assert again.query("select count(*) as n from snapshots.orders_snapshot").n[0] == (
         snapshot_rows

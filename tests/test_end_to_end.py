@@ -1,7 +1,6 @@
 """End to end: the daily flow against a real Prefect server, with the automations set up
 and a real webhook receiver on 127.0.0.1 standing in for the stakeholders' channel."""
 
-import csv
 import json
 import subprocess
 import sys
@@ -14,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from flows.settings import REPO_ROOT
+from flows.settings import REPO_ROOT, gx_project_dir
 from tests.conftest import AS_OF
 from tests.events import wait_for_events
-from tests.exports import break_page_urls, export_with
+from tests.exports import break_page_urls, edit_csv, export_with
 from tests.servers import Post, Received, client_env, prefect_server, webhook_receiver
 
 NOTIFICATION_TIMEOUT_S = 30
@@ -89,18 +88,63 @@ def test_a_clean_run_sends_no_contract_notification(stack: Stack) -> None:
     assert len(stack.received) == 0, [post.text for post in stack.received]
 
 
-def test_broken_page_urls_fail_the_run_and_notify_within_30_s(stack: Stack) -> None:
-    export, broken_ids = export_with(stack.tmp, "events", break_page_urls)
+CANARY = {  # personal data planted in one customer's row
+    "first_name": "Canaryfirst",
+    "email": "canary.pii@example.org",
+    "phone_number": "555-0100-9876",
+    "address": "77 Canary Wharf Lane",
+}
 
-    run = stack.run_flow("broken-urls", "--raw-dir", str(export))
-    finished = time.monotonic()
+
+@dataclass
+class BrokenRun:
+    """One run of an export broken three ways, in three marts whose contracts fail apart:
+    page URLs (product.fact_page_views), order totals (core.fact_orders), and a customer's
+    missing last name (core.dim_users) on the very row that holds the canary's personal data.
+    """
+
+    run: subprocess.CompletedProcess[str]
+    finished: float  # time.monotonic() when the run ended
+    broken_url_ids: list[str]
+    user_id: str
+
+
+def _inflate_totals(rows: list[dict[str, str]]) -> None:
+    for row in rows[:2]:
+        row["order_total"] = str(round(float(row["order_total"]) + 5, 2))
+
+
+def _plant_canary(rows: list[dict[str, str]]) -> tuple[str, str]:
+    row = rows[0]
+    row.update({k: v for k, v in CANARY.items() if k != "address"}, last_name="")
+    return row["user_id"], row["address_id"]
+
+
+@pytest.fixture(scope="module")
+def broken_run(stack: Stack) -> BrokenRun:
+    export, broken_ids = export_with(stack.tmp, "events", break_page_urls)
+    edit_csv(export / "orders.csv", _inflate_totals)
+    user_id, address_id = edit_csv(export / "users.csv", _plant_canary)
+
+    def plant_address(rows: list[dict[str, str]]) -> None:
+        next(r for r in rows if r["address_id"] == address_id)["address"] = CANARY["address"]
+
+    edit_csv(export / "addresses.csv", plant_address)
+    run = stack.run_flow("broken", "--raw-dir", str(export))
+    return BrokenRun(run, time.monotonic(), broken_ids, user_id)
+
+
+def test_broken_page_urls_fail_the_run_and_notify_within_30_s(
+    stack: Stack, broken_run: BrokenRun
+) -> None:
+    run = broken_run.run
     assert run.returncode == 1, run.stdout[-3000:]
     assert "FAILED product.fact_page_views" in run.stdout
 
     post = stack.received.wait_for(
         lambda post: _names(post, "fact_page_views", "page_url"), timeout=NOTIFICATION_TIMEOUT_S
     )
-    assert time.monotonic() - finished < NOTIFICATION_TIMEOUT_S
+    assert time.monotonic() - broken_run.finished < NOTIFICATION_TIMEOUT_S
     assert "greenery" in post.text
 
     [event] = [
@@ -114,7 +158,7 @@ def test_broken_page_urls_fail_the_run_and_notify_within_30_s(stack: Stack) -> N
         if "page_url" in (check["column"] or "")
     ]
     reported = {key for check in url_checks for key in check["failing_keys"]}
-    assert reported == set(broken_ids)
+    assert reported == set(broken_run.broken_url_ids)
     assert all(check["failing_rows"] and check["sample_values"] for check in url_checks)
 
     contracts = stack.artifact("greenery-contracts")
@@ -124,14 +168,10 @@ def test_broken_page_urls_fail_the_run_and_notify_within_30_s(stack: Stack) -> N
     assert "page_url" in str(failed_table["data"])
 
 
-def test_an_order_total_that_does_not_add_up_fails_the_run_and_notifies(stack: Stack) -> None:
-    def inflate_totals(rows: list[dict[str, str]]) -> list[str]:
-        for row in rows[:2]:
-            row["order_total"] = str(round(float(row["order_total"]) + 5, 2))
-        return [row["order_id"] for row in rows[:2]]
-
-    export, _ = export_with(stack.tmp, "orders", inflate_totals)
-    run = stack.run_flow("bad-totals", "--raw-dir", str(export))
+def test_an_order_total_that_does_not_add_up_fails_the_run_and_notifies(
+    stack: Stack, broken_run: BrokenRun
+) -> None:
+    run = broken_run.run
     assert run.returncode == 1, run.stdout[-3000:]
     assert "FAILED core.fact_orders" in run.stdout
     stack.received.wait_for(
@@ -139,36 +179,12 @@ def test_an_order_total_that_does_not_add_up_fails_the_run_and_notifies(stack: S
     )
 
 
-CANARY = {  # personal data planted in one customer's row
-    "first_name": "Canaryfirst",
-    "email": "canary.pii@example.org",
-    "phone_number": "555-0100-9876",
-    "address": "77 Canary Wharf Lane",
-}
-
-
 def test_personal_data_stays_out_of_docs_artifacts_events_and_notifications(
-    stack: Stack,
+    stack: Stack, broken_run: BrokenRun
 ) -> None:
     """The customer's last name goes missing, so core.dim_users fails its contract on the
     very row that holds the canary's name, email, phone and street address."""
-
-    def plant(rows: list[dict[str, str]]) -> list[str]:
-        row = rows[0]
-        row.update({k: v for k, v in CANARY.items() if k != "address"}, last_name="")
-        return [row["user_id"], row["address_id"]]
-
-    export, (user_id, address_id) = export_with(stack.tmp, "users", plant)
-    addresses = export / "addresses.csv"
-    with addresses.open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    next(r for r in rows if r["address_id"] == address_id)["address"] = CANARY["address"]
-    with addresses.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-    run = stack.run_flow("personal-data", "--raw-dir", str(export))
+    run = broken_run.run
     assert run.returncode == 1, run.stdout[-3000:]
     assert "FAILED core.dim_users" in run.stdout and "column last_name" in run.stdout
     stack.received.wait_for(
@@ -179,7 +195,7 @@ def test_personal_data_stays_out_of_docs_artifacts_events_and_notifications(
         for e in stack.events("greenery.contract.failed")
         if e["resource"]["prefect.resource.name"] == "core.dim_users"
     ]
-    assert user_id in str(event["payload"]), "the failing row is named by its key"
+    assert broken_run.user_id in str(event["payload"]), "the failing row is named by its key"
 
     outputs = {
         "the run's output": run.stdout + run.stderr,
@@ -191,7 +207,7 @@ def test_personal_data_stays_out_of_docs_artifacts_events_and_notifications(
             [stack.artifact("greenery-contracts"), stack.artifact("greenery-failed-expectations")]
         ),
     }
-    docs = REPO_ROOT / "gx" / "uncommitted" / "data_docs"
+    docs = gx_project_dir() / "uncommitted" / "data_docs"
     outputs |= {str(page): page.read_text(errors="replace") for page in docs.rglob("*.html")}
     for where, text in outputs.items():
         for value in CANARY.values():

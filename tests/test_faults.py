@@ -1,17 +1,13 @@
-"""Faults: the DuckDB file locked by another process, a dropped Snowflake connection, a run
-killed mid-way, two runs at once. Every run here is a `python -m flows.daily` process against
-a real Prefect server, so that file locks, SIGKILL, leases and concurrency limits are real.
+"""Faults on the DuckDB warehouse: the file locked by another process, a run killed
+mid-way, two runs at once. Every run here is a `python -m flows.daily` process against a
+real Prefect server (tests/lab.py). A dropped Snowflake connection: test_faults_on_snowflake.
 """
 
-import os
 import signal
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,103 +15,25 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows.settings import REPO_ROOT
-from tests.conftest import AS_OF, published_marts
-from tests.servers import client_env, dropping_proxy, prefect_server, snowflake_emulator
-
-BUILDING_A_MART = "START sql table model audit_"  # a dbt line logged at info
-RUN_TIMEOUT = 600
-
-
-@dataclass
-class Run:
-    """A daily run in its own process (and process group), its output read as it comes."""
-
-    process: subprocess.Popen[str]
-    lines: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout
-        for line in self.process.stdout:
-            self.lines.append(line)
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
-
-    def wait_for(self, text: str, timeout: float = RUN_TIMEOUT) -> str:
-        """The first output line containing `text`, waiting for it."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if found := next((line for line in list(self.lines) if text in line), None):
-                return found
-            if self.process.poll() is not None and not self._reader.is_alive():
-                break
-            time.sleep(0.1)
-        raise AssertionError(f"the run never printed {text!r}:\n{self.output[-5000:]}")
-
-    def finish(self) -> int:
-        code = self.process.wait(timeout=RUN_TIMEOUT)
-        self._reader.join(timeout=10)
-        return code
-
-    def kill(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.finish()
-
-
-@dataclass
-class Lab:
-    env: dict[str, str]
-    tmp: Path
-
-    def start(self, warehouse: Path, *args: str, module: str = "flows.daily", **env: str) -> Run:
-        """The run shows Prefect's and dbt's log lines, which these tests watch for."""
-        process = subprocess.Popen(
-            [sys.executable, "-m", module, *args, "--verbose"],
-            env={
-                **self.env,
-                "GREENERY_DUCKDB_PATH": str(warehouse),
-                "GREENERY_DBT_LOG_LEVEL": "info",
-                **env,
-            },
-            cwd=REPO_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        return Run(process)
-
-    def run(self, warehouse: Path, *args: str, **env: str) -> tuple[int, str]:
-        run = self.start(warehouse, *args, **env)
-        return run.finish(), run.output
+from tests.conftest import AS_OF, PipelineRun, copy_warehouse, published_marts
+from tests.lab import BUILDING_A_MART, Lab, lab_in
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """A Prefect server, and warehouse retries one second apart (1, 2, 4 s) to keep tests short."""
-    tmp = tmp_path_factory.mktemp("faults")
-    with prefect_server(tmp) as api_url:
-        env = client_env(api_url, tmp / "client-home", GREENERY_WAREHOUSE_RETRY_SECONDS="1")
-        yield Lab(env, tmp)
+    with lab_in(tmp_path_factory.mktemp("faults")) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="module")
-def good_day(lab: Lab) -> Path:
-    """A warehouse after one good day, copied by each test."""
-    warehouse = lab.tmp / "good.duckdb"
-    code, output = lab.run(warehouse, "--as-of", AS_OF.isoformat())
-    assert code == 0, output
-    return warehouse
+def good_day(scale_1_run: PipelineRun, lab: Lab) -> Path:
+    """A warehouse after one good day (the shared scale-1 run's), copied by each test."""
+    return copy_warehouse(scale_1_run, lab.tmp)
 
 
-def _copy(good_day: Path, tmp_path: Path) -> Path:
-    warehouse = tmp_path / "greenery.duckdb"
+def _copy(good_day: Path, directory: Path) -> Path:
+    directory.mkdir(exist_ok=True)
+    warehouse = directory / "greenery.duckdb"
     warehouse.write_bytes(good_day.read_bytes())
     return warehouse
 
@@ -225,54 +143,34 @@ def test_a_second_run_waits_for_the_first_and_a_third_that_will_not_wait_is_refu
 def test_a_run_killed_while_building_or_publishing_leaves_the_published_marts_intact(
     lab: Lab, good_day: Path, tmp_path: Path
 ) -> None:
-    warehouse = _copy(good_day, tmp_path)
-    before = published_marts(warehouse)
+    killed_building = _copy(good_day, tmp_path / "building")
+    killed_publishing = _copy(good_day, tmp_path / "publishing")
+    before = published_marts(good_day)
     next_day = (AS_OF + timedelta(days=1)).isoformat()
 
-    building = lab.start(warehouse, "--as-of", next_day)
+    # Two warehouses, two slots: both runs go at once.
+    building = lab.start(killed_building, "--as-of", next_day)
+    publishing = lab.start(
+        killed_publishing, "--as-of", next_day, module="tests.dies_while_publishing"
+    )
     building.wait_for(BUILDING_A_MART)
     building.kill()
     assert "Publish the audited marts" not in building.output
-    _assert_same(published_marts(warehouse), before)
-
-    # The killed run's slot on the warehouse is freed when its lease expires (a minute).
-    publishing = lab.start(warehouse, "--as-of", next_day, module="tests.dies_while_publishing")
+    _assert_same(published_marts(killed_building), before)
     assert publishing.finish() == -signal.SIGKILL, publishing.output
     assert "Validate the marts against their contracts" in publishing.output
-    _assert_same(published_marts(warehouse), before)
+    _assert_same(published_marts(killed_publishing), before)
 
-    code, output = lab.run(warehouse, "--as-of", next_day)
-    assert code == 0, output
-    assert "Published: 11 marts" in output
-    after = published_marts(warehouse)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        audited = {name: con.table(f"audit_{name}").df() for name in after}
-    for name, frame in after.items():
-        expected = audited[name].sort_values(list(frame.columns)).reset_index(drop=True)
-        pd.testing.assert_frame_equal(frame, expected, obj=name)
-    assert not after["core.fact_orders"].equals(before["core.fact_orders"])  # a new day
-
-
-def test_a_dropped_snowflake_connection_does_not_fail_the_run(lab: Lab, tmp_path: Path) -> None:
-    with (
-        snowflake_emulator(tmp_path) as snowflake_env,
-        dropping_proxy(int(snowflake_env["SNOWFLAKE_PORT"])) as proxy,
-    ):
-        run = lab.start(
-            tmp_path / "landing.duckdb",
-            "--as-of",
-            AS_OF.isoformat(),
-            "--target",
-            "prod",
-            **snowflake_env
-            | {
-                "SNOWFLAKE_PORT": str(proxy.port),
-                "GREENERY_SNOWFLAKE_LANDING_PATH": str(tmp_path / "landing.duckdb"),
-            },
-        )
-        run.wait_for(BUILDING_A_MART)
-        proxy.drop(refuse_for=3)
-        code = run.finish()
-    assert proxy.dropped > 0 and proxy.refused > 0  # connections cut, and retried while refused
-    assert code == 0, run.output
-    assert "Published: 11 marts" in run.output
+    # Each killed run's slot on its warehouse is freed when its lease expires (a minute).
+    warehouses = (killed_building, killed_publishing)
+    reruns = [lab.start(warehouse, "--as-of", next_day) for warehouse in warehouses]
+    for warehouse, rerun in zip(warehouses, reruns, strict=True):
+        assert rerun.finish() == 0, rerun.output
+        assert "Published: 11 marts" in rerun.output
+        after = published_marts(warehouse)
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            audited = {name: con.table(f"audit_{name}").df() for name in after}
+        for name, frame in after.items():
+            expected = audited[name].sort_values(list(frame.columns)).reset_index(drop=True)
+            pd.testing.assert_frame_equal(frame, expected, obj=f"{warehouse.parent.name}: {name}")
+        assert not after["core.fact_orders"].equals(before["core.fact_orders"])  # a new day

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from prefect.settings import PREFECT_API_URL
 
-from flows.publication import AUDIT_PREFIX
+from flows.publication import AUDIT_PREFIX, PUBLISHED_SCHEMAS
 from tests.conftest import AS_OF, PipelineRun, published_marts, run_pipeline
 from tests.exports import break_page_urls, export_with
 
-PAGE_VIEW_SCHEMAS = ("audit_product", "product")
+AUDIT_SCHEMAS = tuple(AUDIT_PREFIX + schema for schema in PUBLISHED_SCHEMAS)
 
 
 def _latest_contracts_artifact() -> str:
@@ -46,7 +46,7 @@ def _duplicate_a_product(rows: list[dict[str, str]]) -> list[str]:
 class Day:
     run: PipelineRun
     published: dict[str, pd.DataFrame]
-    audit_rows: dict[str, int]  # rows of each mart's audit table after the run
+    audited: dict[str, pd.DataFrame]  # each mart's audit table after the run, by mart
     snapshot_rows: int
     artifact: str
     broken_page_views: dict[str, int]  # page views whose URL breaks the contract, per schema
@@ -69,16 +69,16 @@ def days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Day]:
     for name, args in runs.items():
         run = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), *args)
         published = published_marts(run.warehouse)
-        audit_rows = {
-            mart: int(run.query(f"select count(*) as n from {AUDIT_PREFIX}{mart}").n[0])
-            for mart in published
+        audited = {
+            name.removeprefix(AUDIT_PREFIX): frame
+            for name, frame in published_marts(run.warehouse, AUDIT_SCHEMAS).items()
         }
         snapshots = run.query("select count(*) as n from snapshots.products_snapshot").n[0]
         broken = {
             schema: _broken_page_views(run, schema) for schema in ("audit_product", "product")
         }
         days[name] = Day(
-            run, published, audit_rows, int(snapshots), _latest_contracts_artifact(), broken
+            run, published, audited, int(snapshots), _latest_contracts_artifact(), broken
         )
     return days
 
@@ -89,7 +89,7 @@ def test_a_good_day_publishes_every_mart(days: dict[str, Day]) -> None:
     assert "Published: 11 marts to core, marketing, product" in good.run.output
     assert len(good.published) == 11
     for name, frame in good.published.items():
-        assert good.audit_rows[name] == len(frame), name
+        pd.testing.assert_frame_equal(frame, good.audited[name], obj=name)
     assert len(good.published["core.fact_orders"]) > 0
     assert "**Published: 11 marts" in good.artifact
 
@@ -131,5 +131,5 @@ def test_the_next_good_day_publishes_again(days: dict[str, Day]) -> None:
     assert again.run.exit_code == 0, again.run.output
     assert again.published.keys() == good.published.keys()
     assert not again.published["core.dim_users"].equals(good.published["core.dim_users"])
-    for name, frame in again.published.items():
-        assert again.audit_rows[name] == len(frame), name
+    for name, frame in again.published.items():  # only what changed was written
+        pd.testing.assert_frame_equal(frame, again.audited[name], obj=name)

@@ -16,11 +16,12 @@ from prefect.client.schemas.filters import (
     FlowRunFilter,
     FlowRunFilterId,
 )
+from prefect.utilities.annotations import quote
 from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
 from flows.dbt_results import DbtOutcome
 from flows.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV
-from flows.transform import DbtStep, run_dbt
+from flows.transform import DbtStep, parse_project, run_dbt
 from tests.conftest import AS_OF, PipelineRun, copy_warehouse
 
 # A view and its three data tests: four dbt nodes.
@@ -30,7 +31,8 @@ NODES = 4
 
 @flow
 def _the_pipelines_way() -> DbtOutcome:
-    return run_dbt(STEP, as_of=AS_OF, target="dev")
+    manifest = parse_project(as_of=AS_OF, target="dev")
+    return run_dbt(STEP, as_of=AS_OF, target="dev", manifest=quote(manifest))
 
 
 @flow
@@ -68,9 +70,10 @@ def test_dbt_steps_run_without_a_task_per_node_and_show_nodes_in_an_artifact(
     # Control: prefect-dbt's default inside a flow is a task per node, and this can see them.
     node_tasks = _task_run_names(default.state_details.flow_run_id, at_least=NODES)
     assert len(node_tasks) == NODES, node_tasks
-    # Ours ran first, so its task runs are stored by now: only the step's own task.
+    # Ours ran first, so its task runs are stored by now: only the parse and the step.
     assert _task_run_names(ours.state_details.flow_run_id) == [
-        "dbt build --select stg_greenery__promos"
+        "dbt build --select stg_greenery__promos",
+        "dbt parse",
     ]
 
     with get_client(sync_client=True) as client:

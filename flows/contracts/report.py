@@ -39,19 +39,27 @@ class FailedExpectation:
         return line
 
 
+WHOLE_TABLE = "whole table"
+# Only the rows that differ from the published version (an incremental mart on a day's
+# run): its other rows passed their contract on the day they were published.
+CHANGED_ROWS = "changed rows"
+# Not validated: identical to the published version, which passed its contract.
+UNCHANGED = "unchanged"
+
+
 @dataclass(frozen=True)
 class Batch:
     """The rows a suite was validated on."""
 
-    rows: int | None  # None where not counted (inside Snowflake)
-    # Only the rows that differ from the published version (an incremental mart on a
-    # day's run), rather than the whole table.
-    changed_rows_only: bool = False
+    scope: str  # WHOLE_TABLE, CHANGED_ROWS or UNCHANGED
+    rows: int | None = None  # None where not counted (inside Snowflake)
 
     def describe(self) -> str:
-        if self.changed_rows_only:
+        if self.scope == UNCHANGED:
+            return "none: unchanged since published"
+        if self.scope == CHANGED_ROWS:
             return f"{self.rows:,} changed rows"
-        return "whole table" if self.rows is None else f"whole table, {self.rows:,} rows"
+        return WHOLE_TABLE if self.rows is None else f"{WHOLE_TABLE}, {self.rows:,} rows"
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,7 @@ class SuiteResult:
     batch: Batch | None = None  # what was validated; None when the mart could not be read
 
     def describe(self) -> str:
-        if self.batch and self.batch.changed_rows_only and not self.batch.rows:
+        if self.batch and self.batch.scope == UNCHANGED:
             return f"{self.mart}: unchanged since its last publication, which passed"
         if self.success:
             return f"{self.mart}: all {self.evaluated} expectations passed"

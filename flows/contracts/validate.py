@@ -4,10 +4,10 @@ then build the Data Docs pages of the run's results, once.
 Each mart has a checkpoint per warehouse, named `<warehouse>.<mart>`. On DuckDB (the dev
 target) the mart is read into a pandas DataFrame, because GX has no DuckDB SQL dialect;
 Checkpoint.run takes one set of batch_parameters for all its validation definitions, hence
-one checkpoint per mart. An incremental mart on a day's run is validated on the rows that
-differ from its published version: the rows its readers would get today; the rows they
-already have passed their contract the day they were published. On Snowflake (prod) GX
-runs the same suites as SQL in the warehouse: no mart leaves it.
+one checkpoint per mart. On a day's run, what readers already have is not validated again:
+a mart identical to its published version passed its contract when it was published, and
+an incremental mart is validated on the rows that differ from it (flows/changes.py). On
+Snowflake (prod) GX runs the same suites as SQL in the warehouse: no mart leaves it.
 """
 
 import os
@@ -23,12 +23,19 @@ import pyarrow as pa
 from great_expectations.checkpoint import Checkpoint, CheckpointResult
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context import AbstractDataContext
-from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from flows import snowflake
+from flows.changes import Change, changed_rows, compare
 from flows.contracts import expectations  # noqa: F401  (registers the custom expectation)
 from flows.contracts.report import (
+    CHANGED_ROWS,
+    UNCHANGED,
+    WHOLE_TABLE,
     Batch,
     ContractReport,
     SuiteResult,
@@ -38,9 +45,8 @@ from flows.contracts.report import (
 )
 from flows.contracts.retention import make_room, runs_kept
 from flows.publication import audit_relation, published_relation
-from flows.settings import REPO_ROOT
+from flows.settings import gx_project_dir
 
-GX_PROJECT_DIR = REPO_ROOT / "gx"
 DOCS_SITE = "local_site"
 SNOWFLAKE_DATASOURCE = "greenery_snowflake"
 
@@ -49,11 +55,16 @@ SNOWFLAKE_DATASOURCE = "greenery_snowflake"
 _Runner = Callable[[Checkpoint, str, RunIdentifier], tuple[CheckpointResult | None, Batch]]
 
 
-def validate_marts(warehouse: Path, changed_rows_only: Collection[str] = ()) -> ContractReport:
+def validate_marts(
+    warehouse: Path, *, against_published: bool = False, incremental: Collection[str] = ()
+) -> ContractReport:
     """Validate each mart's audit table (flows/publication.py) in the DuckDB file `warehouse`,
-    and build their Data Docs pages. The marts named in `changed_rows_only` (published
-    names, e.g. product.fact_page_views) are validated on the rows that differ from their
-    published version, where one with the same columns exists."""
+    and build their Data Docs pages.
+
+    With `against_published` (a day's run), a mart identical to its published version is
+    not validated again, and the `incremental` marts (published names, such as
+    product.fact_page_views) are validated on their rows that differ from it; a full
+    refresh validates every table whole."""
     # A plain connection: the calling process may already hold one with the default config.
     with duckdb.connect(str(warehouse)) as con:
 
@@ -61,7 +72,12 @@ def validate_marts(warehouse: Path, changed_rows_only: Collection[str] = ()) -> 
             checkpoint: Checkpoint, mart: str, run_id: RunIdentifier
         ) -> tuple[CheckpointResult | None, Batch]:
             audit = audit_relation(mart)
-            data, batch = _batch(con, audit, changed_rows_only=mart in changed_rows_only)
+            change = (
+                compare(con, audit, published_relation(audit))
+                if against_published and published_relation(audit) != audit
+                else None
+            )
+            data, batch = _batch(con, audit, change, incremental=mart in incremental)
             if data is None:
                 return None, batch
             return checkpoint.run(batch_parameters={"dataframe": data}, run_id=run_id), batch
@@ -70,39 +86,16 @@ def validate_marts(warehouse: Path, changed_rows_only: Collection[str] = ()) -> 
 
 
 def _batch(
-    con: duckdb.DuckDBPyConnection, audit: str, changed_rows_only: bool
+    con: duckdb.DuckDBPyConnection, audit: str, change: Change | None, incremental: bool
 ) -> tuple[pd.DataFrame | None, Batch]:
-    """What to validate of the audit table: its rows that differ from the published version,
-    when asked and comparable (None if there are none: the mart is as published), or else
-    the whole table."""
-    published = published_relation(audit)
-    if changed_rows_only and published != audit and _same_columns(con, audit, published):
-        changed = read_arrow(con.sql(f"from {audit} except all from {published}"))
-        if len(changed):
-            return changed, Batch(rows=len(changed), changed_rows_only=True)
-        if _count(con, audit) == _count(con, published):
-            return None, Batch(rows=0, changed_rows_only=True)
-        # Rows were removed and none changed: nothing to tell them by, so the whole table.
+    """What to validate of the audit table, given how it differs from the published one."""
+    if change and change.unchanged:
+        return None, Batch(UNCHANGED, rows=0)
+    if change and change.comparable and change.changed and incremental:
+        data = read_arrow(con.sql(changed_rows(audit, published_relation(audit))))
+        return data, Batch(CHANGED_ROWS, rows=len(data))
     data = read_table(con, audit)
-    return data, Batch(rows=len(data))
-
-
-def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
-    [(rows,)] = con.execute(f"select count(*) from {relation}").fetchall()
-    return rows
-
-
-def _same_columns(con: duckdb.DuckDBPyConnection, audit: str, published: str) -> bool:
-    """Whether `published` exists with the audit table's columns, in the same order."""
-    columns = {}
-    for relation in (audit, published):
-        schema, table = relation.split(".")
-        columns[relation] = con.execute(
-            "select column_name, data_type from information_schema.columns"
-            " where table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, table],
-        ).fetchall()
-    return bool(columns[published]) and columns[published] == columns[audit]
+    return data, Batch(WHOLE_TABLE, rows=len(data))
 
 
 def read_table(con: duckdb.DuckDBPyConnection, relation: str) -> pd.DataFrame:
@@ -129,7 +122,7 @@ def validate_snowflake_marts() -> ContractReport:
     def run(
         checkpoint: Checkpoint, mart: str, run_id: RunIdentifier
     ) -> tuple[CheckpointResult | None, Batch]:
-        return checkpoint.run(run_id=run_id), Batch(rows=None)
+        return checkpoint.run(run_id=run_id), Batch(WHOLE_TABLE)
 
     def connect(context: AbstractDataContext) -> None:
         # Kept in memory, never written to gx/: secrets and the endpoint.
@@ -157,7 +150,8 @@ def _validate(
         key=lambda checkpoint: checkpoint.name,
     )
     suites: list[SuiteResult] = []
-    validated: list[ValidationResultIdentifier] = []
+    # The run's validation results and their suites: their pages are (re)built.
+    validated: list[ValidationResultIdentifier | ExpectationSuiteIdentifier] = []
     for checkpoint in checkpoints:
         mart = checkpoint.name.removeprefix(prefix)
         try:
@@ -169,7 +163,7 @@ def _validate(
             suites.append(unchanged_result(mart, _suite_name(checkpoint), batch))
             continue
         [(key, validation)] = result.run_results.items()
-        validated.append(key)
+        validated += [key, key.expectation_suite_identifier]
         page = _docs_url(context, key)
         suites.append(suite_result(mart, validation, page, batch))
     # The run's pages and the index, once: rebuilding the whole site per checkpoint, as
@@ -184,7 +178,7 @@ def _suite_name(checkpoint: Checkpoint) -> str:
 
 def open_context() -> AbstractDataContext:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
-    return gx.get_context(mode="file", context_root_dir=GX_PROJECT_DIR)
+    return gx.get_context(mode="file", context_root_dir=gx_project_dir())
 
 
 def _docs_url(context: AbstractDataContext, resource: object = None) -> str:

@@ -1,13 +1,34 @@
 {#- Sessionisation: one row per browsing session, from its events. The shop's
     package_shipped event is filed under the session of the order's checkout but
     happens hours or days later, so a session's start, end and length count the
-    customer's own events only. -#}
+    customer's own events only.
+
+    Incremental: every session with an event since the last build is rebuilt from
+    all its events, so a session begun on an earlier day that gets new events (such
+    as its order's package_shipped, days after the checkout) is brought up to date. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
 
 with
 
-events as (
+all_events as (
 
     select * from {{ ref('stg_greenery__events') }}
+
+),
+
+events as (
+
+    select * from all_events
+    {% if is_incremental() %}
+    {{ where_session_has_events_since('all_events', 'session_ended_at') }}
+    {% endif %}
 
 ),
 

@@ -24,18 +24,6 @@ events as (
 
 ),
 
-{% if is_incremental() %}
-
-sessions_with_new_events as (
-
-    select distinct session_id
-    from events
-    where created_at >= {{ reread_from('session_ended_at') }}
-
-),
-
-{% endif %}
-
 final as (
 
     select
@@ -54,7 +42,7 @@ final as (
 
     from sessions
     {% if is_incremental() %}
-    where session_id in (select session_id from sessions_with_new_events)
+    {{ where_session_has_events_since('events', 'session_ended_at') }}
     {% endif %}
 
 )
