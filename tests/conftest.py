@@ -33,9 +33,14 @@ LONGEST_FIRST = [
     "tests/test_snowflake.py",
     "tests/test_bad_inputs.py",
     "tests/test_faults_on_snowflake.py",
-    "tests/test_daily_flow.py",
     "tests/test_end_to_end.py",
+    "tests/test_daily_flow.py",
     "tests/test_command_line.py",
+    "tests/test_automations.py",
+    "tests/test_publication.py",
+    "tests/test_generator.py",
+    "tests/test_incremental.py",
+    "tests/test_contracts.py",
 ]
 
 
@@ -49,8 +54,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """With pytest-xdist (make test), each test module runs whole on one worker, so its
-    module-scoped runs are made once; the modules that read the Snowflake run share one."""
+    module-scoped runs are made once; the modules that read the Snowflake run share one.
+    Modules are handed out in LONGEST_FIRST's order, not xdist's (most tests first, which
+    would start a one-test module of minutes last)."""
     from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False
 
     class ByModule(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:

@@ -157,13 +157,15 @@ def test_a_run_killed_while_building_or_publishing_leaves_the_published_marts_in
     building.kill()
     assert "Publish the audited marts" not in building.output
     _assert_same(published_marts(killed_building), before)
+    # A killed run's slot on its warehouse is freed when its lease expires (a minute):
+    # the rerun waits for it.
+    reruns = [lab.start(killed_building, "--as-of", next_day)]
     assert publishing.finish() == -signal.SIGKILL, publishing.output
     assert "Validate the marts against their contracts" in publishing.output
     _assert_same(published_marts(killed_publishing), before)
+    reruns.append(lab.start(killed_publishing, "--as-of", next_day))
 
-    # Each killed run's slot on its warehouse is freed when its lease expires (a minute).
     warehouses = (killed_building, killed_publishing)
-    reruns = [lab.start(warehouse, "--as-of", next_day) for warehouse in warehouses]
     for warehouse, rerun in zip(warehouses, reruns, strict=True):
         assert rerun.finish() == 0, rerun.output
         assert "Published: 11 marts" in rerun.output
