@@ -293,4 +293,56 @@ def _targets(results: list[ScaleResult], help_seconds: float) -> list[str]:
         ),
         "",
         "`.ci/run` (under 15 minutes) is timed from a fresh clone, not here: see the README.",
+        *_why_not(target),
     ]
+
+
+def _why_not(target: ScaleResult | None) -> list[str]:
+    """For each target missed at the target scale, the measurements that say where the
+    time goes."""
+    if target is None:
+        return []
+    lines = []
+    day, full = target.incremental, target.full_refresh
+    if day.wall_seconds > 0.25 * full.wall_seconds:
+        fixed = {
+            "start-up (imports)": target.startup,
+            "the flow run outside its stages": day.outside_stages - target.startup,
+            "landing (the full refresh lands nothing)": day.stages["landing"],
+        } | {
+            stage: day.stages[stage]
+            for stage in STAGES
+            if full.stages[stage] and day.stages[stage] > 0.5 * full.stages[stage]
+        }
+        lines += [
+            f"**Incremental day / full refresh, scale {target.scale}:"
+            f" {day.wall_seconds / full.wall_seconds:.2f}.** What the day pays whatever its"
+            " rows (at least half what the full refresh pays for it): "
+            + ", ".join(f"{name} {_s(seconds)}" for name, seconds in fixed.items())
+            + f", of the day's {_s(day.wall_seconds)}. The day's landing runs the generator"
+            " over the shop's whole state in Python. And every dbt test and model costs dbt"
+            " about 80 ms of single-threaded Python on this machine whatever its rows"
+            " (py-spy; on dbt's time between nodes see dbt-labs/dbt-core#6073).",
+            "",
+        ]
+    if target.contracts_seconds > 3 * target.floor_seconds:
+        lines += [
+            f"**Contracts / SQL floor, scale {target.scale}:"
+            f" {target.contracts_seconds / target.floor_seconds:.2f}.** The floor runs each"
+            " suite's checks as one DuckDB query over whole tables; GX reads each mart into"
+            f" pandas and validates it there: GX alone on whole tables"
+            f" {_s(target.gx_seconds)}, Data Docs {_s(target.validation.docs_seconds)}."
+            " GX's SQL datasource does not run on DuckDB without patching GX internals"
+            " (great-expectations/great_expectations#10738), which this project does not do.",
+            "",
+        ]
+    if target.prefect_overhead > 5:
+        lines += [
+            f"**Prefect's overhead, scale {target.scale}: {_s(target.prefect_overhead)}.**"
+            " Outside the stages but start-up:"
+            f" {_s(day.outside_stages - target.startup)} (creating the flow run, holding the"
+            " warehouse's concurrency slot, between tasks); dbt in the flow against dbt alone:"
+            f" {_s(day.dbt_seconds - sum(target.bare_dbt.values()))}.",
+            "",
+        ]
+    return ["", "## Where a target is missed", "", *lines] if lines else []
