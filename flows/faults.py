@@ -9,8 +9,10 @@ is refused with WarehouseBusy after GREENERY_WAREHOUSE_WAIT_MINUTES.
 """
 
 import hashlib
+import logging
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from typing import Any
 
@@ -43,6 +45,29 @@ TRANSIENT = {
     "Connection aborted": "the connection to the warehouse was dropped",
     "RemoteDisconnected": "the connection to the warehouse was dropped",
 }
+
+
+class _NotTheFirstLooksTimeout(logging.Filter):
+    """Prefect's slot service logs an ERROR when a wait for a slot times out, which the
+    first look at the warehouse does whenever another run holds it: an expected outcome,
+    which the run says in words."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        timed_out = [
+            item
+            for arg in args
+            if isinstance(arg, tuple)
+            for item in arg
+            if isinstance(item, Future)
+            and item.done()
+            and not item.cancelled()
+            and isinstance(item.exception(), TimeoutError)
+        ]
+        return not (args and args[0] == "ConcurrencySlotAcquisitionWithLeaseService" and timed_out)
+
+
+logging.getLogger("prefect._internal.concurrency").addFilter(_NotTheFirstLooksTimeout())
 
 
 class WarehouseUnavailable(RunStopped):

@@ -118,13 +118,11 @@ def _scopes(suites: list[SuiteResult]) -> str:
     """How many suites were validated on less than the whole table, and why."""
     scopes = Counter(suite.batch.scope for suite in suites if suite.batch)
     parts = [
-        f"{scopes[CHANGED_ROWS]} on the rows changed since the last publication"
-        if scopes[CHANGED_ROWS]
-        else "",
-        f"{scopes[UNCHANGED]} unchanged since then" if scopes[UNCHANGED] else "",
+        f"{scopes[CHANGED_ROWS]} on their rows changed" if scopes[CHANGED_ROWS] else "",
+        f"{scopes[UNCHANGED]} unchanged" if scopes[UNCHANGED] else "",
     ]
     said = "; ".join(part for part in parts if part)
-    return f" ({said})" if said else ""
+    return f" ({said}, since the last publication)" if said else ""
 
 
 def not_published_line(reason: str) -> str:

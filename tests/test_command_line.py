@@ -76,6 +76,10 @@ def test_two_runs_started_together_share_one_local_server_and_both_succeed(
             assert lines[-1] == "Published: 11 marts to core, marketing, product", stdout
             assert len(lines) <= 20, stdout  # the steps and the summary, nothing else
             assert "Traceback" not in stdout + stderr, stdout + stderr
+            assert "ERROR" not in stdout + stderr, stdout + stderr  # waiting is no error
+        # The run that waited found the same day's marts already published: unchanged.
+        rerun = [out for out, _ in outputs if "(11 unchanged, since the last publication)" in out]
+        assert len(rerun) == 1, outputs
         started = [out for out, _ in outputs if "Starting a local Prefect server" in out]
         assert len(started) == 1, outputs  # the other run waited for it, then used it
         server = local_server.ensure_background(home, say=lambda _: None)
