@@ -30,7 +30,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 # The pipeline's cost at several scales against its baselines, written to BENCHMARKS.md
-# (about 15 minutes at the default scales). Scratch data and Prefect server in .bench/.
+# (about half an hour at the default scales). Scratch data and Prefect server in .bench/.
 BENCH_SCALES ?= 1,10,100
 bench: setup
 	mkdir -p .bench/prefect
