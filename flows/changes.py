@@ -44,7 +44,7 @@ def compare(con: duckdb.DuckDBPyConnection, audit: str, published: str) -> Chang
 
 
 def changed_rows(audit: str, published: str) -> str:
-    """A query for the audit rows that are not in the published version."""
+    """A query for the rows of `audit` that are not in `published`."""
     return f"from {audit} as a where hash(a) not in (select hash(p) from {published} as p)"
 
 
@@ -52,11 +52,9 @@ def changed_keys(audit: str, published: str, key: list[str]) -> str:
     """A query for the keys whose row was added, changed or removed."""
     columns = ", ".join(key)
     return f"""
-        select {columns} from {audit} as a
-        where hash(a) not in (select hash(p) from {published} as p)
+        select {columns} {changed_rows(audit, published)}
         union
-        select {columns} from {published} as p
-        where hash(p) not in (select hash(a) from {audit} as a)
+        select {columns} {changed_rows(published, audit)}
     """
 
 

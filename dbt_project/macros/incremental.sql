@@ -16,7 +16,8 @@
 {#- The where clause of an incremental session model's build: only the sessions with
     an event in `events` (a relation or CTE with session_id and created_at) since the
     model's `watermark_column`, less the late-arrival allowance, each to be rebuilt from
-    all its events. The model calls it under is_incremental() itself, so that unit
+    all its events: a session begun on an earlier day that gets new events (such as its
+    order's package_shipped, days after the checkout) is brought up to date. The model calls it under is_incremental() itself, so that unit
     tests can set is_incremental (dbt overrides only macros a model calls directly). -#}
 
 {% macro where_session_has_events_since(events, watermark_column) -%}

@@ -1,6 +1,5 @@
-{#- Incremental: every session with an event since the last build is rebuilt from
-    all its events, so a session begun on an earlier day that gets new events (such
-    as its order's package_shipped, days after the checkout) is brought up to date. -#}
+{#- Incremental: the sessions with new events, each rebuilt from all its events
+    (macros/incremental.sql, where_session_has_events_since). -#}
 {{
     config(
         materialized='incremental',
