@@ -2,6 +2,7 @@
 DuckDB (dev) and on the Snowflake emulator (prod)."""
 
 import contextlib
+import fcntl
 import io
 import shutil
 from collections.abc import Iterator
@@ -29,18 +30,18 @@ SEED = "7"  # the generator's seed of the shared runs below; tests that go on fr
 # The longest modules, started first so that the workers finish about together.
 LONGEST_FIRST = [
     "tests/test_faults.py",
+    "tests/test_faults_on_snowflake.py",
     "tests/test_marts.py",
     "tests/test_snowflake.py",
     "tests/test_bad_inputs.py",
-    "tests/test_faults_on_snowflake.py",
     "tests/test_end_to_end.py",
-    "tests/test_daily_flow.py",
     "tests/test_command_line.py",
     "tests/test_automations.py",
+    "tests/test_daily_flow.py",
     "tests/test_publication.py",
-    "tests/test_generator.py",
     "tests/test_incremental.py",
     "tests/test_contracts.py",
+    "tests/test_generator.py",
 ]
 
 
@@ -173,10 +174,28 @@ def run_pipeline(
 
 
 @pytest.fixture(scope="session")
-def scale_1_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
-    """One clean daily run at the shop's size, shared by the tests that read its marts."""
-    warehouse = tmp_path_factory.mktemp("scale1") / "greenery.duckdb"
-    run = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), "--seed", SEED)
+def scale_1_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> PipelineRun:
+    """One clean daily run at the shop's size, shared by the tests that read its marts: made
+    once a session, by the first pytest-xdist worker that needs it; each worker reads a copy
+    of its own (a DuckDB file has one writer at a time)."""
+    own = tmp_path_factory.mktemp("scale1")
+    if worker_id == "master":  # no workers: nothing to share
+        return _clean_run(own)
+    shared = tmp_path_factory.getbasetemp().parent / "scale1"  # the session's, not a worker's
+    shared.mkdir(exist_ok=True)
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the first
+        if not (shared / "output.txt").exists():
+            run = _clean_run(tmp_path_factory.mktemp("scale1-build"))
+            copy_warehouse(run, shared)
+            (shared / "output.txt").write_text(run.output)
+    warehouse = own / "greenery.duckdb"
+    shutil.copy(shared / "greenery.duckdb", warehouse)
+    return PipelineRun(warehouse, 0, (shared / "output.txt").read_text())
+
+
+def _clean_run(directory: Path) -> PipelineRun:
+    run = run_pipeline(directory / "greenery.duckdb", "--as-of", AS_OF.isoformat(), "--seed", SEED)
     assert run.exit_code == 0, run.output
     return run
 

@@ -60,7 +60,15 @@ def _duplicate(table: str) -> Callable[[dict[str, Rows]], str]:
 
 
 def _null_key(table: str) -> Callable[[dict[str, Rows]], str]:
-    return _set(table, RAW_TABLES[table].primary_key[0], None)
+    """Null the key of the table's second row (_duplicate copies the first)."""
+    key = RAW_TABLES[table].primary_key[0]
+
+    def change(tables: dict[str, Rows]) -> str:
+        row = tables[table][1]
+        row[key] = None
+        return str(row[key])
+
+    return change
 
 
 def _empty(table: str) -> Callable[[dict[str, Rows]], str]:
@@ -97,7 +105,7 @@ class Case:
 KEY_CASES = [
     Case(
         f"duplicated {table} key",
-        "duplicated keys",
+        "keys",
         _duplicate(table),
         f"raw.{table}",
         None if table == "order_items" else RAW_TABLES[table].primary_key[0],
@@ -109,7 +117,7 @@ KEY_CASES = [
 NULL_KEY_CASES = [
     Case(
         f"null {table} key",
-        "null keys",
+        "keys",
         _null_key(table),
         f"raw.{table}",
         RAW_TABLES[table].primary_key[0],
@@ -470,6 +478,16 @@ def test_bad_input_fails_names_the_check_notifies_and_publishes_nothing(
     assert outcome.published_after.keys() == outcome.published_before.keys()
     for name, frame in outcome.published_before.items():
         pd.testing.assert_frame_equal(outcome.published_after[name], frame)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_a_failed_dbt_test_is_one_line_naming_the_test_to_rerun(
+    source: str, outcomes: dict[tuple[str, str], Outcome]
+) -> None:
+    assert (
+        "  FAILED staging.stg_greenery__events, column page_url: check 'url_matches_pattern'"
+        " failed on 1 row (dbt test stg_greenery__events_checkout_page_url)"
+    ) in outcomes[(source, "values")].run.output.splitlines()
 
 
 def _rewrite(path: Path, edit: Callable[[list[list[str]]], None], delimiter: str = ",") -> None:

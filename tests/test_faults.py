@@ -7,7 +7,9 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import AS_OF, PipelineRun, copy_warehouse, published_marts
-from tests.lab import BUILDING_A_MART, Lab, lab_in
+from tests.lab import BUILDING_A_MART, RUN_TIMEOUT, Lab, Run, lab_in
 
 
 @pytest.fixture(scope="module")
@@ -140,11 +142,19 @@ def test_a_second_run_waits_for_the_first_and_a_third_that_will_not_wait_is_refu
     assert _raw_counts(warehouse) == raw_before  # the same day landed three times: no duplicates
 
 
-def test_a_run_killed_while_building_or_publishing_leaves_the_published_marts_intact(
-    lab: Lab, good_day: Path, tmp_path: Path
-) -> None:
-    killed_building = _copy(good_day, tmp_path / "building")
-    killed_publishing = _copy(good_day, tmp_path / "publishing")
+@dataclass
+class Killed:
+    """The killed runs' warehouses (killed while building, while publishing), the marts
+    they published before, and the reruns that follow the kills."""
+
+    warehouses: tuple[Path, Path]
+    before: dict[str, pd.DataFrame]
+    reruns: list[Run]
+
+
+def _kill_and_rerun(lab: Lab, good_day: Path, tmp: Path) -> Killed:
+    killed_building = _copy(good_day, tmp / "building")
+    killed_publishing = _copy(good_day, tmp / "publishing")
     before = published_marts(good_day)
     next_day = (AS_OF + timedelta(days=1)).isoformat()
 
@@ -164,9 +174,30 @@ def test_a_run_killed_while_building_or_publishing_leaves_the_published_marts_in
     assert "Validate the marts against their contracts" in publishing.output
     _assert_same(published_marts(killed_publishing), before)
     reruns.append(lab.start(killed_publishing, "--as-of", next_day))
+    return Killed((killed_building, killed_publishing), before, reruns)
 
-    warehouses = (killed_building, killed_publishing)
-    for warehouse, rerun in zip(warehouses, reruns, strict=True):
+
+@pytest.fixture(scope="module", autouse=True)
+def killed(
+    lab: Lab, good_day: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Future[Killed]]:
+    """Runs killed mid-way and their reruns, started before this module's other tests: the
+    reruns wait about a minute for the killed runs' leases, which the other tests use."""
+    with ThreadPoolExecutor(1) as background:
+        killed = background.submit(
+            _kill_and_rerun, lab, good_day, tmp_path_factory.mktemp("killed")
+        )
+        yield killed
+        if not killed.exception():
+            for rerun in killed.result().reruns:  # none outlives the lab's server
+                rerun.finish()
+
+
+def test_a_run_killed_while_building_or_publishing_leaves_the_published_marts_intact(
+    killed: Future[Killed],
+) -> None:
+    outcome = killed.result(timeout=RUN_TIMEOUT)
+    for warehouse, rerun in zip(outcome.warehouses, outcome.reruns, strict=True):
         assert rerun.finish() == 0, rerun.output
         assert "Published: 11 marts" in rerun.output
         after = published_marts(warehouse)
@@ -175,4 +206,4 @@ def test_a_run_killed_while_building_or_publishing_leaves_the_published_marts_in
         for name, frame in after.items():
             expected = audited[name].sort_values(list(frame.columns)).reset_index(drop=True)
             pd.testing.assert_frame_equal(frame, expected, obj=f"{warehouse.parent.name}: {name}")
-        assert not after["core.fact_orders"].equals(before["core.fact_orders"])  # a new day
+        assert not after["core.fact_orders"].equals(outcome.before["core.fact_orders"])  # a new day

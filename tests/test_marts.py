@@ -98,9 +98,10 @@ PUBLISHED_COLUMNS = {
 }
 
 
-@pytest.fixture(params=["dev", "prod"])
+@pytest.fixture(params=["prod", "dev"])
 def published(request: pytest.FixtureRequest) -> PipelineRun:
-    """The scale-1 run on each target."""
+    """The scale-1 run on each target; prod first, while another worker makes the shared dev
+    run (tests/conftest.py)."""
     return request.getfixturevalue("scale_1_run" if request.param == "dev" else "snowflake_run")
 
 
