@@ -25,9 +25,10 @@ Failed checks:
 - (the event named no checks)
 {% endfor %}
 {% if event.payload.publication %}{{ event.payload.publication }}
-{% endif %}Data Docs: {{ event.payload.data_docs_url or "not available" }}
-Flow run: {{ event.payload.flow_run_url or (flow_run|ui_url) or "not available" }}
-"""
+{% endif %}{% if event.payload.data_docs_url %}Data Docs: {{ event.payload.data_docs_url }}
+{% endif %}{% set run_url = event.payload.flow_run_url or (flow_run|ui_url) %}\
+{% if run_url %}Flow run: {{ run_url }}
+{% endif %}"""
 
 DAILY_RUN_FAILED_SUBJECT = (
     "Greenery daily run {{ event.resource['prefect.state-name'] }}: {{ event.resource.name }}"
@@ -44,8 +45,9 @@ Message: {{ event.resource['prefect.state-message'] }}
 Parameters: {{ flow_run.parameters }}
 {% endif %}
 Today's marts may be stale or incomplete until a run succeeds.
-Flow run: {{ flow_run|ui_url or "see Runs in the Prefect UI" }}
-"""
+{% set run_url = flow_run|ui_url %}{% if run_url %}Flow run: {{ run_url }}
+{% else %}Its flow run is under Runs in the Prefect UI.
+{% endif %}"""
 )
 
 

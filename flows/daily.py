@@ -14,24 +14,51 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
+from typing import NoReturn
 
 from deployments import local_server
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """A usage error: said as one, with what to do, and exit 1 like any failed run."""
+        self.print_usage(sys.stderr)
+        self.exit(1, f"Usage error: {message}. Nothing was run; see {self.prog} --help.\n")
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a day as YYYY-MM-DD, such as 2024-03-03, not {value!r}"
+        ) from None
+
+
+def _folder(value: str) -> str:
+    if not Path(value).is_dir():
+        raise argparse.ArgumentTypeError(f"{value} is not a folder (a CSV export's folder)")
+    return value
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m flows.daily",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--as-of",
-        type=date.fromisoformat,
+        type=_day,
         default=None,
         help="the day to run for, YYYY-MM-DD (default: today, UTC)",
     )
     parser.add_argument(
-        "--raw-dir", default=None, help="land a directory of CSV exports instead of generated data"
+        "--raw-dir",
+        type=_folder,
+        default=None,
+        help="land a directory of CSV exports instead of generated data",
     )
     parser.add_argument(
         "--scale", type=int, default=1, help="generator size; 1 is about the shop's size"

@@ -9,7 +9,8 @@ _PASSED = {"success", "pass"}
 
 @dataclass(frozen=True)
 class CheckFailure:
-    """One dbt node that failed: a data test, a unit test, a model or a source."""
+    """One dbt node that failed (or, with `warned`, only warned): a data test, a unit
+    test, a model or a source."""
 
     node: str  # the dbt node's name, e.g. unique_fact_orders_order_id
     kind: str  # "data test", "unit test", "model", "snapshot", "source freshness"
@@ -18,16 +19,18 @@ class CheckFailure:
     column: str | None
     failing_rows: int | None
     message: str
+    warned: bool = False  # a check of severity warn, or a source only stale enough to warn
 
     def describe(self) -> str:
         where = self.relation + (f", column {self.column}" if self.column else "")
+        verb = "warned" if self.warned else "failed"
         if self.kind == "data test" and self.failing_rows is not None:
             rows = "row" if self.failing_rows == 1 else "rows"
             return (
-                f"{where}: check '{self.check}' failed on {self.failing_rows} {rows}"
+                f"{where}: check '{self.check}' {verb} on {self.failing_rows} {rows}"
                 f" (dbt test {self.node})"
             )
-        return f"{where}: {self.kind} {self.node} failed: {self.message}"
+        return f"{where}: {self.kind} {self.node} {verb}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class DbtOutcome:
     command: str
     counts: dict[str, int] = field(default_factory=dict)  # "<kind> <status>" -> n
     failures: list[CheckFailure] = field(default_factory=list)
+    warnings: list[CheckFailure] = field(default_factory=list)
     # Tables and views built, schema-qualified, with the roles granted SELECT on each.
     built: dict[str, list[str]] = field(default_factory=dict)
     # Those of `built` that are incremental, with their unique key's columns.
@@ -118,6 +122,7 @@ def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
     """Count results per kind and status, and describe every failure."""
     counts: dict[str, int] = {}
     failures: list[CheckFailure] = []
+    warnings: list[CheckFailure] = []
     built: dict[str, list[str]] = {}
     incremental: dict[str, list[str]] = {}
     for result in results or []:
@@ -131,10 +136,10 @@ def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
             if node.config.materialized == "incremental":
                 key = node.config.unique_key
                 incremental[relation] = [key] if isinstance(key, str) else list(key)
-        if status not in FAILED_STATUSES:
+        if status not in FAILED_STATUSES and status != "warn":
             continue
         test_metadata = getattr(node, "test_metadata", None)
-        failures.append(
+        (warnings if status == "warn" else failures).append(
             CheckFailure(
                 node=node.name,
                 kind=kind,
@@ -143,8 +148,14 @@ def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
                 column=getattr(node, "column_name", None) or getattr(node, "loaded_at_field", None),
                 failing_rows=result.failures if kind == "data test" else None,
                 message=_failure_message(result, status),
+                warned=status == "warn",
             )
         )
     return DbtOutcome(
-        command=command, counts=counts, failures=failures, built=built, incremental=incremental
+        command=command,
+        counts=counts,
+        failures=failures,
+        warnings=warnings,
+        built=built,
+        incremental=incremental,
     )

@@ -1,7 +1,8 @@
 """Failures a run expects and reports in words: bad input, a warehouse out of reach, a
-missing setting. They stop the run; its summary says why, last. A Python traceback would
-only bury those words, in the console and in the Prefect UI alike, so Prefect logs them
-without one. Any other exception is a bug in the pipeline and keeps its traceback.
+usage error (a missing setting, a wrong argument). They stop the run; its summary says
+why, last. A Python traceback would only bury those words, in the console and in the
+Prefect UI alike, so Prefect logs them without one. Any other exception is a bug in the
+pipeline and keeps its traceback.
 """
 
 import logging
@@ -12,6 +13,12 @@ _RUN_LOGGERS = ("prefect.task_runs", "prefect.flow_runs")
 
 class RunStopped(Exception):
     """A failure the run reports in words, naming what stopped it and what to do."""
+
+
+class UsageError(RunStopped):
+    """The run was asked for something it cannot do (an argument, a folder, a setting, a
+    warehouse holding another shop's data): the person running it is told what to change.
+    Nothing is wrong with the data, so no stakeholder is alerted."""
 
 
 class _WithoutTraceback(logging.Filter):

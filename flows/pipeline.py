@@ -32,6 +32,7 @@ from flows.reporting import (
     emit_landing_failure_event,
     emit_suite_event,
     publish_contract_artifacts,
+    run_page_url,
 )
 from flows.settings import DUCKDB_PATH_ENV, duckdb_path, snowflake_landing_path
 from flows.summary import RunSummary, not_published_line
@@ -105,7 +106,10 @@ def _today() -> date:
 
 
 def _run_name() -> str:
-    return f"greenery-daily-{flow_run.parameters.get('as_of') or _today()}"
+    """The day's name, and when the run started: runs of one day stay apart in the UI."""
+    started = datetime.now(UTC)
+    day = flow_run.parameters.get("as_of") or _today()
+    return f"greenery-daily-{day} (started {started:%H:%M:%S} UTC)"
 
 
 @flow(name="greenery_daily", flow_run_name=_run_name)
@@ -128,7 +132,7 @@ def greenery_daily(
     Ends Completed with the run's summary, or Failed with it as the state's data; either
     way the summary is the run's last log lines."""
     log_stops_without_traceback()
-    summary = RunSummary(as_of=as_of or _today(), target=target)
+    summary = RunSummary(as_of=as_of or _today(), target=target, run_url=run_page_url())
     try:
         _prepare(target, snowflake_credentials_block)
         with exclusive_warehouse(target):

@@ -10,6 +10,7 @@ from typing import Any
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.events import emit_event
 from prefect.runtime import flow_run
+from prefect.utilities.urls import url_for
 
 from flows.contracts import ContractReport, SuiteResult
 from flows.contracts.report import UNCHANGED
@@ -40,12 +41,17 @@ def _flow_run_related() -> list[dict[str, str]]:
     ]
 
 
+def run_page_url() -> str | None:
+    """The run's page in the Prefect UI; None when no UI address is configured."""
+    return url_for("flow-run", obj_id=flow_run.id) if flow_run.id else None
+
+
 def _emit(event: str, table: str, target: str, payload: dict[str, Any]) -> None:
     emit_event(
         event=event,
         resource=_table_resource(table, target),
         related=_flow_run_related(),
-        payload={**payload, "table": table, "flow_run_url": flow_run.ui_url},
+        payload={**payload, "table": table, "flow_run_url": run_page_url()},
     )
 
 
@@ -152,10 +158,11 @@ def failed_expectations_table(report: ContractReport) -> list[dict[str, Any]]:
     return [
         {
             "mart": suite.mart,
-            "expectation": failure.expectation,
+            "check": failure.description,
             "column": failure.column or "",
-            "unexpected_count": failure.unexpected_count,
-            "sample_values": ", ".join(failure.sample_values),
+            "failing rows": failure.unexpected_count,
+            "sample values": "; ".join(failure.sample_values),
+            "expectation": failure.expectation,
         }
         for suite in report.suites
         for failure in suite.failures
@@ -171,5 +178,5 @@ def publish_contract_artifacts(report: ContractReport, publication: str) -> None
     create_table_artifact(
         key="greenery-failed-expectations",
         table=failed_expectations_table(report),
-        description="Failed expectations and their unexpected row counts",
+        description="Failed checks: what each checks, its failing rows and sample values",
     )

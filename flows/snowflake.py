@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from flows.failures import RunStopped
+from flows.failures import UsageError
 
 # The connector and prefect-snowflake take seconds to import, and a run on DuckDB never
 # needs them: they are imported where Snowflake is used.
@@ -32,7 +32,7 @@ REQUIRED = (
 NETWORK_TIMEOUT = 120
 
 
-class SnowflakeSettingsError(RunStopped):
+class SnowflakeSettingsError(UsageError):
     """The environment does not say how to reach Snowflake."""
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from flows.contracts import ContractReport, SuiteResult
 from flows.contracts.report import CHANGED_ROWS, UNCHANGED
 from flows.dbt_results import CheckFailure, DbtOutcome
-from flows.failures import RunStopped
+from flows.failures import RunStopped, UsageError
 from flows.faults import WarehouseUnavailable, gave_up_line
 from flows.landing import LandingError, LandingResult
 from flows.publication import AUDIT_PREFIX, PUBLISHED_SCHEMAS
@@ -23,10 +23,15 @@ class RunSummary:
     contracts: ContractReport | None = None
     published: list[str] | None = None  # the marts published; None when nothing was
     stopped: RunStopped | None = None  # what stopped the run before its checks were done
+    run_url: str | None = None  # the run's page in the Prefect UI, when a UI is configured
 
     @property
     def failures(self) -> list[CheckFailure]:
         return [failure for outcome in self.dbt for failure in outcome.failures]
+
+    @property
+    def warnings(self) -> list[CheckFailure]:
+        return [warning for outcome in self.dbt for warning in outcome.warnings]
 
     @property
     def problems(self) -> list[str]:
@@ -68,40 +73,63 @@ class RunSummary:
             f" failed {self.total('data test', 'fail', 'error')}"
             f" (+{self.total('unit test', 'fail', 'error')} unit)"
         )
+        lines.extend(f"  WARNED {warning.describe()}" for warning in self.warnings)
         if self.contracts:
             suites = self.contracts.suites
             failed = sum(not suite.success for suite in suites)
             lines.append(
-                f"Contracts: {len(suites) - failed} of {len(suites)} suites passed"
-                f"{_scopes(suites)}; Data Docs: {self.contracts.docs_index}"
+                f"Contracts: {len(suites) - failed} of {len(suites)} suites passed{_scopes(suites)}"
             )
         lines.append(self.publication_line())
         lines.extend(f"  FAILED {problem}" for problem in self.problems)
-        return lines
+        return lines + self._look_next()
+
+    def _look_next(self) -> list[str]:
+        """Where a person goes from here: the Data Docs page of the first failed suite (or
+        the site's index), and the run in the Prefect UI (its artifacts and logs)."""
+        places = []
+        if self.contracts:
+            failed = next((s for s in self.contracts.suites if not s.success), None)
+            if failed and failed.docs_page:
+                places.append(f"Data Docs of {failed.mart} {failed.docs_page}")
+            else:
+                places.append(f"Data Docs {self.contracts.docs_index.as_uri()}")
+        if self.run_url:
+            places.append(f"this run in Prefect {self.run_url}")
+        return [f"Look next: {'; '.join(places)}"] if places else []
 
     def _title(self) -> str:
         return f"Greenery daily run for {self.as_of} on {self.target}"
 
     def _stopped_lines(self, error: RunStopped) -> list[str]:
-        if isinstance(error, LandingError):
+        if isinstance(error, UsageError):
             return [
+                f"{self._title()}: FAILED, a usage error (nothing is wrong with the data)",
+                f"  {error}",
+                "Nothing was changed and no stakeholder was alerted: correct the above and"
+                " run again.",
+            ]
+        if isinstance(error, LandingError):
+            lines = [
                 f"{self._title()}: FAILED while landing raw data",
                 f"  {error}",
                 not_published_line("bad raw data"),
             ]
-        if isinstance(error, DbtCouldNotRun):
-            return [
+        elif isinstance(error, DbtCouldNotRun):
+            lines = [
                 f"{self._title()}: FAILED, dbt could not run",
                 f"  {error}",
                 not_published_line("dbt could not run"),
             ]
-        if isinstance(error, WarehouseUnavailable):
-            return [
+        elif isinstance(error, WarehouseUnavailable):
+            lines = [
                 f"{self._title()}: FAILED, the warehouse could not be reached",
                 gave_up_line(error),
                 not_published_line("warehouse unavailable"),
             ]
-        return [f"{self._title()}: FAILED before starting", f"  {error}"]
+        else:
+            lines = [f"{self._title()}: FAILED before starting", f"  {error}"]
+        return lines + self._look_next()
 
     def publication_line(self) -> str:
         """Whether stakeholders got today's marts, in one sentence."""

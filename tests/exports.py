@@ -11,11 +11,11 @@ from flows.landing import land_generated, write_csv_export
 from tests.conftest import AS_OF
 
 
-def export_with(tmp: Path, table: str, change: Any) -> tuple[Path, list[str]]:
+def export_with(tmp: Path, table: str, change: Any, seed: int = 5) -> tuple[Path, list[str]]:
     """A CSV export of a generated shop with `change(rows) -> changed keys` applied to a table."""
     export = tmp / f"export-{table}-{time.monotonic_ns()}"
     with duckdb.connect(str(tmp / f"source-{export.name}.duckdb")) as con:
-        land_generated(con, as_of=AS_OF, seed=5)
+        land_generated(con, as_of=AS_OF, seed=seed)
         write_csv_export(con, export)
     return export, edit_csv(export / f"{table}.csv", change)
 

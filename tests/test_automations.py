@@ -191,11 +191,18 @@ def test_a_failed_contract_notifies_within_30_s(
 ) -> None:
     url, received = receiver
     setup_ok(api_url, tmp_path, GREENERY_NOTIFY_WEBHOOK_URL=url)
-    marker = uuid.uuid4().hex
+    marker, without_links = uuid.uuid4().hex, uuid.uuid4().hex
+    # A dbt check's failure has no Data Docs page, and a run without a Prefect UI address
+    # no run page: a link that is missing is left out, never sent as "None".
+    linkless = contract_event(
+        "greenery.contract.failed", "core.fact_orders", without_links, failed=True
+    )
+    linkless.payload |= {"data_docs_url": None, "flow_run_url": None}
 
     emit(
         api_url,
         contract_event("greenery.contract.failed", "product.fact_page_views", marker, failed=True),
+        linkless,
     )
 
     post = received.wait_for(mentions(marker), timeout=NOTIFICATION_TIMEOUT_S)
@@ -207,6 +214,9 @@ def test_a_failed_contract_notifies_within_30_s(
     assert f"file:///tmp/data_docs/{marker}/index.html" in body
     assert f"http://127.0.0.1:4200/runs/flow-run/{marker}" in body
     assert post.json["text"].startswith(post.json["subject"])
+
+    body = received.wait_for(mentions(without_links), timeout=NOTIFICATION_TIMEOUT_S).json["body"]
+    assert "None" not in body and "Data Docs:" not in body and "Flow run:" not in body, body
 
 
 def test_a_passed_contract_sends_nothing(

@@ -388,33 +388,49 @@ def _failed_events(since: datetime, expected: int = 1) -> list[Event]:
     )
 
 
+@dataclass(frozen=True)
+class GoodDay:
+    """What each source's bad day follows: a good day of generated data (the shared
+    scale-1 run's), and a good day of a CSV export, with that export (a warehouse holds
+    one source or the other)."""
+
+    generated: Path
+    csv: Path
+    export: Path
+
+    def warehouse(self, source: str) -> Path:
+        return self.generated if source == "generator" else self.csv
+
+
 @pytest.fixture(scope="module")
-def good_day(
-    scale_1_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, Path]:
-    """A warehouse after one good day (the shared scale-1 run's), and a CSV export of
-    another good shop."""
+def good_day(scale_1_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> GoodDay:
     tmp = tmp_path_factory.mktemp("bad-inputs")
-    warehouse = copy_warehouse(scale_1_run, tmp)
     export = tmp / "export"
     with duckdb.connect(str(tmp / "export-source.duckdb")) as con:
         land_generated(con, as_of=AS_OF, seed=5)
         write_csv_export(con, export)
-    return warehouse, export
+    csv_day = run_pipeline(
+        tmp / "csv.duckdb", "--as-of", AS_OF.isoformat(), "--raw-dir", f"{export}"
+    )
+    assert csv_day.exit_code == 0, csv_day.output
+    return GoodDay(
+        copy_warehouse(scale_1_run, tmp),
+        copy_warehouse(csv_day, tmp_path_factory.mktemp("csv-day")),
+        export,
+    )
 
 
 @pytest.fixture(scope="module")
 def outcomes(
-    good_day: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+    good_day: GoodDay, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[tuple[str, str], Outcome]:
     """One run per (source, batch), every case of the batch applied together."""
-    good_warehouse, good_export = good_day
     results = {}
     for source in SOURCES:
         for batch in dict.fromkeys(case.batch for case in CASES):
             tmp = tmp_path_factory.mktemp(f"{source}-{batch.replace(' ', '-')}")
             warehouse = tmp / "greenery.duckdb"
-            shutil.copy(good_warehouse, warehouse)
+            shutil.copy(good_day.warehouse(source), warehouse)
             cases = [case for case in CASES if case.batch == batch]
             if source == "generator":
                 with duckdb.connect(str(warehouse)) as con:
@@ -424,7 +440,7 @@ def outcomes(
                 args: tuple[str, ...] = ("--skip-landing",)
             else:
                 export = tmp / "export"
-                shutil.copytree(good_export, export)
+                shutil.copytree(good_day.export, export)
                 tables = _read_csv(export)
                 keys = {case.name: case.change(tables) for case in cases}
                 _write_csv(export, tables)
@@ -570,18 +586,17 @@ class FormatOutcome:
 
 @pytest.fixture(scope="module")
 def format_outcomes(
-    good_day: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+    good_day: GoodDay, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, FormatOutcome]:
     """One run per batch of malformed exports, every case of the batch in the one export:
     the loader reads every file and reports every problem at once."""
-    good_warehouse, good_export = good_day
     outcomes = {}
     for batch in dict.fromkeys(case.batch for case in FORMAT_CASES.values()):
         tmp = tmp_path_factory.mktemp(f"format-{batch.replace(' ', '-')}")
         warehouse = tmp / "greenery.duckdb"
-        shutil.copy(good_warehouse, warehouse)
+        shutil.copy(good_day.csv, warehouse)
         export = tmp / "export"
-        shutil.copytree(good_export, export)
+        shutil.copytree(good_day.export, export)
         for case in FORMAT_CASES.values():
             if case.batch == batch:
                 case.edit(export / case.file)

@@ -2,9 +2,12 @@
 Prefect server started once and shared, a quiet terminal with the summary last."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import httpx
 
 from deployments import local_server
 from flows.settings import REPO_ROOT
@@ -37,8 +40,18 @@ def test_help_and_usage_errors_answer_before_the_heavy_imports() -> None:
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
 
     refused, modules = _imported("--as-of", "yesterday")
-    assert refused.returncode == 2
-    assert "argument --as-of: invalid fromisoformat value: 'yesterday'" in refused.stderr
+    assert refused.returncode == 1
+    assert (
+        "Usage error: argument --as-of: expected a day as YYYY-MM-DD, such as 2024-03-03,"
+        " not 'yesterday'. Nothing was run; see python -m flows.daily --help."
+    ) in refused.stderr
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+    nowhere, modules = _imported("--raw-dir", "no/such/export")
+    assert nowhere.returncode == 1
+    assert (
+        "Usage error: argument --raw-dir: no/such/export is not a folder (a CSV export's folder)."
+    ) in nowhere.stderr
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
 
 
@@ -73,7 +86,16 @@ def test_two_runs_started_together_share_one_local_server_and_both_succeed(
         for run, (stdout, stderr) in zip(runs, outputs, strict=True):
             assert run.returncode == 0, stdout + stderr
             lines = stdout.strip().splitlines()
-            assert lines[-1] == "Published: 11 marts to core, marketing, product", stdout
+            assert lines[-2] == "Published: 11 marts to core, marketing, product", stdout
+            # Where to look next, last: the Data Docs and this run in the local server's UI.
+            look = re.fullmatch(
+                r"Look next: Data Docs file://\S+/index\.html; this run in Prefect"
+                r" (http://127\.0\.0\.1:\d+/runs/flow-run/[0-9a-f-]{36})",
+                lines[-1],
+            )
+            assert look, lines[-1]
+            page = httpx.get(look[1], headers={"Accept": "text/html"})  # as a browser asks
+            assert page.status_code == 200 and "<html" in page.text.lower(), page
             assert len(lines) <= 20, stdout  # the steps and the summary, nothing else
             assert "Traceback" not in stdout + stderr, stdout + stderr
             assert "ERROR" not in stdout + stderr, stdout + stderr  # waiting is no error

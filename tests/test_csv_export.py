@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.failures import UsageError
 from flows.landing import LandingError, land_csv_export, land_generated, write_csv_export
 from flows.landing.raw_schema import RAW_TABLES
 
@@ -112,11 +113,24 @@ def test_landing_the_same_export_twice_leaves_the_same_tables(con):
     assert raw_tables(con) == first
 
 
-def test_an_export_replaces_whatever_the_raw_tables_held(con):
-    land_generated(con, as_of=AS_OF)
+def test_an_export_replaces_the_previous_export_whole(con, tmp_path):
+    generated = duckdb.connect(str(tmp_path / "generated.duckdb"))
+    land_generated(generated, as_of=AS_OF)
+    write_csv_export(generated, tmp_path / "bigger")
+    generated.close()
+    land_csv_export(con, tmp_path / "bigger", as_of=AS_OF)
     result = land_csv_export(con, GOOD_EXPORT, as_of=AS_OF)
     assert result.rows_in_raw["users"] == 2
     assert result.rows_in_raw["events"] == 13
+
+
+def test_an_export_onto_generated_days_is_a_usage_error_and_changes_nothing(con):
+    land_generated(con, as_of=AS_OF, seed=7)
+    before = raw_tables(con)
+    with pytest.raises(UsageError, match="holds generated days \\(seed 7") as error:
+        land_csv_export(con, GOOD_EXPORT, as_of=AS_OF)
+    assert "GREENERY_DUCKDB_PATH" in str(error.value)
+    assert raw_tables(con) == before
 
 
 def replace_in(file: str, old: str, new: str, count: int = 1) -> Callable[[Path], None]:
@@ -252,6 +266,6 @@ def test_every_problem_of_an_export_is_reported_at_once(con, tmp_path):
     ) == [(0,)]
 
 
-def test_a_missing_export_folder_is_refused(con, tmp_path):
-    with pytest.raises(LandingError, match="does not exist"):
+def test_a_missing_export_folder_is_a_usage_error(con, tmp_path):
+    with pytest.raises(UsageError, match="does not exist: check the path given to --raw-dir"):
         land_csv_export(con, tmp_path / "nowhere", as_of=AS_OF)

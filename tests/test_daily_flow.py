@@ -88,6 +88,14 @@ def test_freshness_is_judged_against_the_as_of_day(tmp_path: Path) -> None:
     )
     assert two_days_later.exit_code == 0, two_days_later.output
     assert "warned 2" in two_days_later.output  # events and orders are a day stale
+    warned = sorted(
+        line for line in two_days_later.output.splitlines() if line.startswith("  WARNED ")
+    )
+    assert [line.split(":")[0] for line in warned] == [
+        "  WARNED raw.events, column created_at",
+        "  WARNED raw.orders, column created_at",
+    ], warned
+    assert all("source freshness" in line and "days older than" in line for line in warned)
 
     ten_days_later = run_pipeline(
         tmp_path / "b.duckdb",

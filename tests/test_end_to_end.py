@@ -77,9 +77,10 @@ def _names(post: Post, *words: str) -> bool:
 def test_a_clean_run_sends_no_contract_notification(stack: Stack) -> None:
     run = stack.run_flow("clean")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    *_, contracts, publication = run.stdout.strip().splitlines()
+    *_, contracts, publication, look_next = run.stdout.strip().splitlines()
     assert contracts.startswith("Contracts: 13 of 13 suites passed")
     assert publication == "Published: 11 marts to core, marketing, product"
+    assert look_next.startswith("Look next: Data Docs file://")
 
     passed = stack.events("greenery.contract.passed", at_least=13)
     assert len(passed) == 13

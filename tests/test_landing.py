@@ -1,4 +1,5 @@
-"""Landing generated days: day after day, idempotent, one transaction, refusing mixes."""
+"""Landing generated days: day after day, idempotent, one transaction, refusing mixes as
+usage errors."""
 
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -7,7 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.landing import LandingError, land_csv_export, land_generated
+from flows.failures import UsageError
+from flows.landing import land_csv_export, land_generated
 from flows.landing.raw_schema import RAW_TABLES
 from flows.landing.warehouse import upsert
 
@@ -137,7 +139,7 @@ def test_another_seed_or_scale_is_refused(con, seed, scale):
     land_generated(con, as_of=AS_OF, seed=42, scale=1)
     landed = snapshot(con)
 
-    with pytest.raises(LandingError, match="seed 42 and scale 1") as error:
+    with pytest.raises(UsageError, match="seed 42 and scale 1") as error:
         land_generated(con, as_of=NEXT_DAY, seed=seed, scale=scale)
 
     assert "GREENERY_DUCKDB_PATH" in str(error.value)
@@ -148,7 +150,7 @@ def test_generating_on_top_of_a_csv_export_is_refused(con):
     land_csv_export(con, GOOD_EXPORT, as_of=AS_OF)
     landed = snapshot(con)
 
-    with pytest.raises(LandingError, match="CSV export") as error:
+    with pytest.raises(UsageError, match="CSV export") as error:
         land_generated(con, as_of=NEXT_DAY)
 
     assert "GREENERY_DUCKDB_PATH" in str(error.value)
@@ -160,7 +162,7 @@ def test_generating_into_tables_filled_by_someone_else_is_refused(con):
     con.execute("CREATE TABLE raw.promos (promo_id VARCHAR, discount INTEGER, status VARCHAR)")
     con.execute("INSERT INTO raw.promos VALUES ('spring', 5, 'active')")
 
-    with pytest.raises(LandingError, match=r"raw\.promos \(1 rows\)"):
+    with pytest.raises(UsageError, match=r"raw\.promos \(1 rows\)"):
         land_generated(con, as_of=AS_OF)
 
     assert rows(con, "SELECT * FROM raw.promos") == [("spring", 5, "active")]
@@ -175,7 +177,7 @@ def test_generating_into_tables_filled_by_someone_else_is_refused(con):
     ],
 )
 def test_bad_arguments_are_refused_before_touching_the_warehouse(con, arguments, message):
-    with pytest.raises(LandingError, match=message):
+    with pytest.raises(UsageError, match=message):
         land_generated(con, **{"as_of": AS_OF, **arguments})
     assert rows(
         con, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'raw'"

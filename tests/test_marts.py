@@ -5,6 +5,10 @@ from the dbt models, so a modelling mistake shows up as a mismatch. Every test r
 twice: on the dev target (DuckDB) and on the prod target (the Snowflake emulator).
 """
 
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
 import pandas as pd
 import pytest
 
@@ -106,13 +110,22 @@ def published(request: pytest.FixtureRequest) -> PipelineRun:
 
 
 def test_the_run_reports_success_and_what_it_did(published: PipelineRun) -> None:
-    last_lines = published.output.strip().splitlines()[-6:]
+    last_lines = published.output.strip().splitlines()[-7:]
     target = "prod" if published.snowflake_env else "dev"
     assert last_lines[0].endswith(f" on {target}: succeeded")
     assert last_lines[1].startswith("Rows landed (generator): addresses ")
     assert "failed 0 (+0 unit)" in last_lines[3]
-    assert last_lines[4].startswith("Contracts: 13 of 13 suites passed; Data Docs: ")
+    assert last_lines[4] == "Contracts: 13 of 13 suites passed"
     assert last_lines[5] == "Published: 11 marts to core, marketing, product"
+    # Where to look next: the Data Docs index, and the run in the Prefect UI (opened in
+    # tests/test_command_line.py).
+    look = re.fullmatch(
+        r"Look next: Data Docs (file://\S+); this run in Prefect http://\S+/runs/flow-run/\S+",
+        last_lines[6],
+    )
+    assert look, last_lines[6]
+    index = Path(unquote(urlparse(look[1]).path))
+    assert index.name == "index.html" and index.is_file(), index
 
 
 @pytest.mark.parametrize("relation", sorted(PUBLISHED_COLUMNS))

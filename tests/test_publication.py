@@ -1,7 +1,7 @@
 """Write-audit-publish on DuckDB: stakeholders read either today's checked marts or the last
-good ones, never bad rows. One warehouse lives through four runs: a good day (the shared
-scale-1 run's), a day whose page URLs break the contract, a day whose raw products repeat a
-key, and a good day again.
+good ones, never bad rows. One warehouse lives through four CSV exports: a good day, a day
+whose page URLs break the contract, a day whose raw products repeat a key, and a good day
+again.
 (On Snowflake, test_marts.py reads the published schemas the prod run filled.)"""
 
 from dataclasses import dataclass
@@ -12,7 +12,7 @@ import pytest
 from prefect.settings import PREFECT_API_URL
 
 from flows.publication import AUDIT_PREFIX, PUBLISHED_SCHEMAS
-from tests.conftest import AS_OF, PipelineRun, copy_warehouse, published_marts, run_pipeline
+from tests.conftest import AS_OF, PipelineRun, published_marts, run_pipeline
 from tests.exports import break_page_urls, export_with
 
 AUDIT_SCHEMAS = tuple(AUDIT_PREFIX + schema for schema in PUBLISHED_SCHEMAS)
@@ -49,32 +49,32 @@ class Day:
     published: dict[str, pd.DataFrame]
     audited: dict[str, pd.DataFrame]  # each mart's audit table after the run, by mart
     snapshot_rows: int
-    artifact: str | None  # the run's greenery-contracts artifact
+    artifact: str  # the run's greenery-contracts artifact
     broken_page_views: dict[str, int]  # page views whose URL breaks the contract, per schema
 
 
 @pytest.fixture(scope="module")
-def days(scale_1_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Day]:
+def days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Day]:
     tmp = tmp_path_factory.mktemp("publication")
+    warehouse = tmp / "greenery.duckdb"
+    first, _ = export_with(tmp, "users", lambda rows: [], seed=11)
     broken_urls, _ = export_with(tmp, "events", break_page_urls)
     duplicate_key, _ = export_with(tmp, "products", _duplicate_a_product)
     good, _ = export_with(tmp, "users", lambda rows: [])
-    # The good day is the shared scale-1 run's (its artifact is on the server of the worker
-    # that made it), the others follow on a copy of its warehouse.
-    first = PipelineRun(copy_warehouse(scale_1_run, tmp), 0, scale_1_run.output)
     runs = {
+        "good": ("--raw-dir", str(first)),
         "broken urls": ("--raw-dir", str(broken_urls)),
         "duplicate key": ("--raw-dir", str(duplicate_key)),
         "good again": ("--raw-dir", str(good)),
     }
-    days = {"good": _day(first, artifact=None)}
+    days = {}
     for name, args in runs.items():
-        run = run_pipeline(first.warehouse, "--as-of", AS_OF.isoformat(), *args)
+        run = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), *args)
         days[name] = _day(run, artifact=_latest_contracts_artifact())
     return days
 
 
-def _day(run: PipelineRun, artifact: str | None) -> Day:
+def _day(run: PipelineRun, artifact: str) -> Day:
     audited = {
         name.removeprefix(AUDIT_PREFIX): frame
         for name, frame in published_marts(run.warehouse, AUDIT_SCHEMAS).items()
@@ -92,7 +92,7 @@ def test_a_good_day_publishes_every_mart(days: dict[str, Day]) -> None:
     for name, frame in good.published.items():
         pd.testing.assert_frame_equal(frame, good.audited[name], obj=name)
     assert len(good.published["core.fact_orders"]) > 0
-    assert "**Published: 11 marts" in days["good again"].artifact
+    assert "**Published: 11 marts" in good.artifact
 
 
 def test_a_failed_contract_leaves_the_published_marts_as_they_were(days: dict[str, Day]) -> None:

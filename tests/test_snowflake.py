@@ -142,6 +142,7 @@ def test_missing_settings_stop_the_run_with_their_names(
     monkeypatch.setenv("SNOWFLAKE_ACCOUNT", "greenery-prod")
     run = run_pipeline(tmp_path / "landing.duckdb", "--target", "prod", "--as-of", "2024-03-03")
     assert run.exit_code == 1
+    assert "on prod: FAILED, a usage error (nothing is wrong with the data)" in run.output
     missing = run.output.split("SnowflakeCredentials block: ")[1].split(" not set.")[0]
     assert missing == (
         "SNOWFLAKE_USER, SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE, SNOWFLAKE_DATABASE,"

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from flows.failures import UsageError
 from flows.landing.errors import LandingError
 from flows.landing.raw_schema import RAW_TABLES, RawTable
 
@@ -50,10 +51,13 @@ _CONVERTERS: dict[str, tuple[Callable[[str], object], str]] = {
 def read_export(raw_dir: Path) -> dict[str, list[tuple]]:
     """Rows per raw table, typed and in the table's column order.
 
-    Raises LandingError listing every problem found; the warehouse is not involved.
+    Raises LandingError listing every problem found (UsageError if there is no such
+    folder); the warehouse is not involved.
     """
     if not raw_dir.is_dir():
-        raise LandingError(f"The CSV export folder {raw_dir} does not exist.")
+        raise UsageError(
+            f"The CSV export folder {raw_dir} does not exist: check the path given to --raw-dir."
+        )
     tables: dict[str, list[tuple]] = {}
     problems: list[str] = []
     for table in RAW_TABLES.values():

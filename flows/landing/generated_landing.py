@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
-from flows.landing.errors import LandingError
+from flows.failures import UsageError
 from flows.landing.generator.simulation import simulate
 from flows.landing.generator.state import ShopState, load_state
 from flows.landing.landing_log import LandingRecord, last_landing, record_landing
@@ -69,20 +69,18 @@ def land_generated(
 
 def _check_arguments(as_of: date, scale: int, history_days: int) -> None:
     if not isinstance(as_of, date) or isinstance(as_of, datetime):
-        raise LandingError(f"as_of must be a date such as 2021-02-10, not {as_of!r}.")
+        raise UsageError(f"as_of must be a date such as 2021-02-10, not {as_of!r}.")
     if scale < 1:
-        raise LandingError(f"scale must be a whole number of at least 1, not {scale}.")
+        raise UsageError(f"scale must be a whole number of at least 1, not {scale}.")
     if history_days < 1:
-        raise LandingError(
-            f"history_days must be a whole number of at least 1, not {history_days}."
-        )
+        raise UsageError(f"history_days must be a whole number of at least 1, not {history_days}.")
 
 
 def _check_nothing_landed(con: duckdb.DuckDBPyConnection) -> None:
     held = {name: n for name, n in count_rows(con).items() if n}
     if held:
         tables = ", ".join(f"raw.{name} ({n} rows)" for name, n in held.items())
-        raise LandingError(
+        raise UsageError(
             f"The warehouse already holds rows that no landing recorded: {tables}."
             f" Generated days are only added to a warehouse they started."
             f" {FRESH_WAREHOUSE_HINT}"
@@ -91,13 +89,13 @@ def _check_nothing_landed(con: duckdb.DuckDBPyConnection) -> None:
 
 def _check_same_generator(previous: LandingRecord, seed: int, scale: int) -> None:
     if previous.source != SOURCE:
-        raise LandingError(
+        raise UsageError(
             f"The warehouse last landed a CSV export (as of {previous.as_of}, from"
             f" {previous.raw_dir}); generated days cannot be added on top of it."
             f" {FRESH_WAREHOUSE_HINT}"
         )
     if (previous.seed, previous.scale) != (seed, scale):
-        raise LandingError(
+        raise UsageError(
             f"The warehouse was generated with seed {previous.seed} and scale"
             f" {previous.scale}, but this run asks for seed {seed} and scale {scale};"
             f" mixing them would make an inconsistent shop. Rerun with seed"
