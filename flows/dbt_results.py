@@ -136,10 +136,11 @@ def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
             if node.config.materialized == "incremental":
                 key = node.config.unique_key
                 incremental[relation] = [key] if isinstance(key, str) else list(key)
-        if status not in FAILED_STATUSES and status != "warn":
+        warned = status == "warn"
+        if status not in FAILED_STATUSES and not warned:
             continue
         test_metadata = getattr(node, "test_metadata", None)
-        (warnings if status == "warn" else failures).append(
+        (warnings if warned else failures).append(
             CheckFailure(
                 node=node.name,
                 kind=kind,
@@ -148,7 +149,7 @@ def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
                 column=getattr(node, "column_name", None) or getattr(node, "loaded_at_field", None),
                 failing_rows=result.failures if kind == "data test" else None,
                 message=_failure_message(result, status),
-                warned=status == "warn",
+                warned=warned,
             )
         )
     return DbtOutcome(

@@ -139,6 +139,18 @@ def copy_warehouse(run: PipelineRun, directory: Path) -> Path:
     return warehouse
 
 
+def raw_counts(warehouse: Path) -> dict[str, int]:
+    """Rows per table of the DuckDB file's raw schema (the landing log's included)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()
+        return {
+            name: con.execute(f"select count(*) from raw.{name}").fetchall()[0][0]
+            for (name,) in tables
+        }
+
+
 def published_marts(
     warehouse: Path, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS
 ) -> dict[str, pd.DataFrame]:

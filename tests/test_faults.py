@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.conftest import AS_OF, PipelineRun, copy_warehouse, published_marts
+from tests.conftest import AS_OF, PipelineRun, copy_warehouse, published_marts, raw_counts
 from tests.lab import BUILDING_A_MART, RUN_TIMEOUT, Lab, Run, lab_in
 
 
@@ -61,17 +61,6 @@ def _locked(warehouse: Path) -> Iterator[subprocess.Popen[str]]:
     finally:
         holder.kill()
         holder.wait()
-
-
-def _raw_counts(warehouse: Path) -> dict[str, int]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw'"
-        ).fetchall()
-        return {
-            name: con.execute(f"select count(*) from raw.{name}").fetchall()[0][0]
-            for (name,) in tables
-        }
 
 
 def _assert_same(published: dict[str, pd.DataFrame], expected: dict[str, pd.DataFrame]) -> None:
@@ -121,7 +110,7 @@ def test_a_second_run_waits_for_the_first_and_a_third_that_will_not_wait_is_refu
     lab: Lab, good_day: Path, tmp_path: Path
 ) -> None:
     warehouse = _copy(good_day, tmp_path)
-    raw_before = _raw_counts(warehouse)
+    raw_before = raw_counts(warehouse)
     first = lab.start(warehouse, "--as-of", AS_OF.isoformat())
     first.wait_for("Holding the warehouse")
     second = lab.start(warehouse, "--as-of", AS_OF.isoformat())
@@ -139,7 +128,7 @@ def test_a_second_run_waits_for_the_first_and_a_third_that_will_not_wait_is_refu
     first_done = _log_time(first.wait_for("Publish the audited marts"))
     second_holds = _log_time(second.wait_for("Holding the warehouse"))
     assert second_holds >= first_done, (first_done, second_holds)
-    assert _raw_counts(warehouse) == raw_before  # the same day landed three times: no duplicates
+    assert raw_counts(warehouse) == raw_before  # the same day landed three times: no duplicates
 
 
 @dataclass

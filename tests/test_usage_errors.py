@@ -12,20 +12,12 @@ from prefect.events.worker import EventsWorker
 
 from flows.pipeline import greenery_daily
 from flows.settings import DUCKDB_PATH_ENV
-from tests.conftest import AS_OF, SEED, PipelineRun, copy_warehouse, run_pipeline
+from tests.conftest import AS_OF, SEED, PipelineRun, copy_warehouse, raw_counts, run_pipeline
 from tests.events import Event, wait_for_events
 from tests.exports import export_with
 
 USAGE_ERROR = "FAILED, a usage error (nothing is wrong with the data)"
 NOTHING_SENT = "Nothing was changed and no stakeholder was alerted"
-
-
-def _raw_counts(run: PipelineRun) -> dict[str, int]:
-    tables = run.query("select table_name from duckdb_tables() where schema_name = 'raw'")
-    return {
-        name: int(run.query(f"select count(*) as n from raw.{name}").n[0])
-        for name in tables.table_name
-    }
 
 
 def _contract_events_since(started: datetime) -> list[Event]:
@@ -65,7 +57,7 @@ def usage_errors(scale_1_run: PipelineRun, tmp_path_factory: pytest.TempPathFact
     runs = {}
     for name, args in cases.items():
         warehouse = copy_warehouse(scale_1_run, tmp_path_factory.mktemp("usage"))
-        before = _raw_counts(PipelineRun(warehouse, 0, ""))
+        before = raw_counts(warehouse)
         runs[name] = run_pipeline(warehouse, "--as-of", AS_OF.isoformat(), *args), before
     return UsageErrors(started, runs)
 
@@ -77,7 +69,7 @@ def test_a_warehouse_holding_another_source_is_a_usage_error(usage_errors: Usage
         assert lines[-3].endswith(USAGE_ERROR), (name, lines)
         assert "GREENERY_DUCKDB_PATH" in lines[-2], (name, lines)
         assert lines[-1].startswith(NOTHING_SENT), (name, lines)
-        assert _raw_counts(run) == before, name
+        assert raw_counts(run.warehouse) == before, name
     assert _contract_events_since(usage_errors.started) == []
 
 
