@@ -41,6 +41,8 @@ TRANSIENT = {
     "Could not set lock on file": "the DuckDB file is locked by another process",
     "(08001)": "could not connect to Snowflake",
     "Failed to connect to DB": "could not connect to Snowflake",
+    # The connector's login timed out (250001), as when Snowflake is slow to answer.
+    "Could not connect to Snowflake backend": "could not connect to Snowflake",
     "Connection reset by peer": "the connection to the warehouse was dropped",
     "Connection aborted": "the connection to the warehouse was dropped",
     "RemoteDisconnected": "the connection to the warehouse was dropped",

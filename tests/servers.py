@@ -173,6 +173,27 @@ def webhook_receiver() -> Iterator[tuple[str, Received]]:
 
 
 @contextlib.contextmanager
+def silent_server() -> Iterator[int]:
+    """A port on 127.0.0.1 that accepts connections and never answers, as a warehouse too
+    busy to log anyone in; yields the port."""
+    listener = socket.create_server((HOST, 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                accepted.append(listener.accept()[0])
+
+    threading.Thread(target=accept, name="silent-server", daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+        for sock in accepted:
+            sock.close()
+
+
+@contextlib.contextmanager
 def snowflake_emulator(tmp_path: Path, timeout: float = 30) -> Iterator[dict[str, str]]:
     """fakesnow serving Snowflake's HTTP protocol on a free port, in a subprocess.
 

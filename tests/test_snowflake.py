@@ -18,12 +18,13 @@ from prefect_snowflake import SnowflakeCredentials
 from pydantic import SecretStr
 
 from flows import snowflake
+from flows.faults import WarehouseUnavailable, reaching_the_warehouse
 from flows.landing.raw_schema import RAW_TABLES
 from flows.settings import DBT_PROJECT_DIR, REPO_ROOT
 from tests.conftest import AS_OF, PipelineRun, run_pipeline
 from tests.events import Event, wait_for_events
 from tests.exports import break_page_urls, export_with
-from tests.servers import snowflake_emulator
+from tests.servers import silent_server, snowflake_emulator
 
 MARTS = 13
 # Generated or installed trees that no run writes a secret into by design, and that are big.
@@ -237,3 +238,26 @@ def test_snapshots_are_stamped_with_the_end_of_the_as_of_day(snowflake_run: Pipe
     for snapshot in ("snapshots.orders_snapshot", "snapshots.products_snapshot"):
         stamps = snowflake_run.snowflake_query(f"select distinct dbt_valid_from from {snapshot}")
         assert stamps.dbt_valid_from.tolist() == [pd.Timestamp(AS_OF + timedelta(days=1))]
+
+
+def test_a_login_that_times_out_is_worth_retrying() -> None:
+    """Snowflake that does not answer a login in time (the connector gives up with 250001)
+    is a warehouse out of reach, which the run retries, not a failed model."""
+    import snowflake.connector
+
+    with (
+        silent_server() as port,
+        pytest.raises(WarehouseUnavailable) as raised,
+        reaching_the_warehouse("dbt build"),
+    ):
+        snowflake.connector.connect(
+            account="greenery-emulator",
+            user="pipeline",
+            password="unused",
+            host="127.0.0.1",
+            port=port,
+            protocol="http",
+            login_timeout=2,
+            socket_timeout=1,
+        )
+    assert str(raised.value).startswith("dbt build: could not connect to Snowflake (250001: ")
