@@ -3,16 +3,23 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.stamp
+# The scripts and styles Data Docs pages load, fetched from the npm registry (checksums
+# pinned in flows/contracts/site_assets.py) so the site draws offline.
+SITE_ASSETS := gx/uncommitted/site_assets/.fetched
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
 .PHONY: setup run stop test lint bench docs-dbt clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(SITE_ASSETS)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
+
+$(SITE_ASSETS): flows/contracts/site_assets.py $(STAMP)
+	$(PY) -m flows.contracts.site_assets
+	touch $(SITE_ASSETS)
 
 # The first run starts a local Prefect server in PREFECT_HOME; later runs reuse it.
 run: setup

@@ -33,9 +33,11 @@ from flows.landing import land_generated
 from flows.landing.raw_schema import RAW_TABLES
 from flows.publication import audit_relation
 from flows.settings import REPO_ROOT, gx_project_dir
-from flows.transform import BUILD, FRESHNESS, RAW_CHECKS, SNAPSHOTS
+from flows.transform import BUILD, DOCS, FRESHNESS, RAW_CHECKS, SNAPSHOTS
 
-FLOW_DBT_COMMANDS = [step.command for step in (FRESHNESS, RAW_CHECKS, SNAPSHOTS, BUILD["dev"])]
+FLOW_DBT_COMMANDS = [
+    step.command for step in (FRESHNESS, RAW_CHECKS, SNAPSHOTS, BUILD["dev"], DOCS)
+]
 LAST_HISTORY_DAY = date(2024, 3, 30)
 PORT = 4299  # the bench's own server, apart from `make run`'s
 

@@ -114,7 +114,8 @@ def write_report(results: list[ScaleResult], help_seconds: float, output: Path) 
         " one daily run. Then, "
         f"{first.repeats} times over from that same warehouse, back to back: one more day"
         " (incremental, landing included), the same day again with `--skip-landing"
-        " --full-refresh`, and the same day with `dbt build` alone (dbt's own command line)."
+        " --full-refresh`, and the same day with `dbt build` alone (dbt's own command line,"
+        " then `dbt docs generate --static`, as the flow documents the project too)."
         " Figures are the medians. Every run is a process of its own against one local"
         " Prefect server; wall time and peak memory (max RSS) come from the operating system,"
         " stage times from the flow's task runs in Prefect. Baselines run on the same data.",

@@ -3,6 +3,7 @@ time and peak memory from the operating system, a daily run's stages from the Pr
 
 import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -34,9 +35,11 @@ STAGES = {
     "dbt build": ("dbt build --select intermediate marts",),
     "contracts + Data Docs": ("Validate the marts against their contracts",),
     "publication": ("Publish the audited marts",),
+    "dbt docs": ("dbt docs generate --static",),
+    "Data Docs site upload (when hosted)": ("Publish the Data Docs site",),
     "notifications": ("Record the results in Prefect",),
 }
-DBT_STAGES = ("dbt parse, source freshness, raw checks", "snapshots", "dbt build")
+DBT_STAGES = ("dbt parse, source freshness, raw checks", "snapshots", "dbt build", "dbt docs")
 MARTS_ARTIFACT = "greenery-dbt-marts"
 
 
@@ -96,10 +99,18 @@ def run_flow(label: str, args: list[str], env: dict[str, str]) -> MeasuredRun:
 
 
 def dbt_build(label: str, as_of: str, env: dict[str, str]) -> MeasuredRun:
-    """`dbt build` of the whole project with dbt's own command line, as a user runs it."""
-    dbt = Path(sys.executable).parent / "dbt"
-    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    return measure(label, [str(dbt), "build", *project, "--vars", f'{{"as_of": "{as_of}"}}'], env)
+    """`dbt build` of the whole project, then `dbt docs generate --static`, with dbt's own
+    command line, as a user builds and documents the project."""
+    dbt = shlex.quote(str(Path(sys.executable).parent / "dbt"))
+    project = f"--project-dir {shlex.quote(str(DBT_PROJECT_DIR))} --profiles-dir " + shlex.quote(
+        str(DBT_PROJECT_DIR)
+    )
+    as_of_var = shlex.quote(f'{{"as_of": "{as_of}"}}')
+    script = (
+        f"{dbt} build {project} --vars {as_of_var} && "
+        f"{dbt} docs generate --static {project} --vars {as_of_var}"
+    )
+    return measure(label, ["sh", "-c", script], env)
 
 
 # The API's page size for task runs.

@@ -1,6 +1,6 @@
 """The daily Greenery run as a Prefect flow: land → check raw → snapshot → build →
-validate → publish → record. `python -m flows.daily` runs it from the command line; the
-deployment in prefect.yaml runs it on a schedule."""
+validate → publish → document → record. `python -m flows.daily` runs it from the command
+line; the deployment in prefect.yaml runs it on a schedule."""
 
 import os
 from datetime import UTC, date, datetime
@@ -15,7 +15,13 @@ from prefect.utilities.annotations import quote
 
 from flows import snowflake
 from flows.console import say
-from flows.contracts import ContractReport, validate_marts, validate_snowflake_marts
+from flows.contracts import (
+    ContractReport,
+    add_dbt_docs,
+    publish_site,
+    validate_marts,
+    validate_snowflake_marts,
+)
 from flows.dbt_results import DbtOutcome
 from flows.failures import RunStopped, log_stops_without_traceback
 from flows.faults import WAREHOUSE_RETRIES, exclusive_warehouse, reaching_the_warehouse
@@ -36,7 +42,15 @@ from flows.reporting import (
 )
 from flows.settings import DUCKDB_PATH_ENV, duckdb_path, snowflake_landing_path
 from flows.summary import RunSummary, not_published_line
-from flows.transform import BUILD, FRESHNESS, RAW_CHECKS, SNAPSHOTS, parse_project, run_dbt
+from flows.transform import (
+    BUILD,
+    FRESHNESS,
+    RAW_CHECKS,
+    SNAPSHOTS,
+    generate_dbt_docs,
+    parse_project,
+    run_dbt,
+)
 
 Target = Literal["dev", "prod"]
 
@@ -89,16 +103,23 @@ def publish_marts(target: Target, build: DbtOutcome) -> list[str]:
             return publish_snowflake(con, marts)
 
 
+@task(name="Publish the Data Docs site")
+def publish_docs() -> None:
+    """Sync the site (the run's pages, dbt's docs) to its bucket, when one is set."""
+    uploaded = publish_site()
+    if uploaded is not None:
+        get_run_logger().info(f"Data Docs: {uploaded} new or changed files uploaded")
+
+
 @task(name="Record the results in Prefect")
 def record_results(summary: RunSummary) -> None:
     publication = summary.publication_line()
     for failure in summary.failures:
         emit_dbt_failure_event(failure, summary.target, publication)
     if summary.contracts:
-        publish_contract_artifacts(summary.contracts, publication)
-        docs_index = summary.contracts.docs_index.as_uri()
+        publish_contract_artifacts(summary.contracts, publication, summary.dbt_docs)
         for suite in summary.contracts.suites:
-            emit_suite_event(suite, docs_index, summary.target, publication)
+            emit_suite_event(suite, summary.contracts.docs_url, summary.target, publication)
 
 
 def _today() -> date:
@@ -145,6 +166,11 @@ def greenery_daily(
             _transform_and_validate(summary, full_refresh or replaced)
     except RunStopped as stopped:
         summary.stopped = stopped
+    if summary.contracts:  # before anyone is sent a link to it
+        try:
+            publish_docs()
+        except RunStopped as stopped:
+            summary.stopped = summary.stopped or stopped
     record_results(summary)
     logger = get_run_logger()
     for line in summary.lines():
@@ -206,3 +232,6 @@ def _transform_and_validate(summary: RunSummary, full_refresh: bool) -> None:
     if not summary.problems:
         say("Publishing the marts")
         summary.published = publish_marts(target, build)
+    say("Documenting the project (dbt docs)")
+    html = generate_dbt_docs(as_of=as_of, target=target, manifest=manifest)
+    summary.dbt_docs = add_dbt_docs(html)

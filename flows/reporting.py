@@ -131,13 +131,16 @@ def emit_landing_failure_event(error: LandingError, target: str, publication: st
     )
 
 
-def contracts_markdown(report: ContractReport, publication: str) -> str:
+def contracts_markdown(report: ContractReport, publication: str, dbt_docs: str | None) -> str:
+    docs = [f"[Data Docs]({report.docs_url})"]
+    if dbt_docs:
+        docs.append(f"[dbt docs]({dbt_docs}) (the models, their tests and lineage)")
     lines = [
         "# Greenery data contracts",
         "",
         f"**{publication}**",
         "",
-        f"Data Docs: [{report.docs_index}]({report.docs_index.as_uri()})",
+        " · ".join(docs),
         "",
         "| mart | rows validated | expectations evaluated | failed | status | Data Docs |",
         "| --- | --- | ---: | ---: | --- | --- |",
@@ -169,10 +172,12 @@ def failed_expectations_table(report: ContractReport) -> list[dict[str, Any]]:
     ]
 
 
-def publish_contract_artifacts(report: ContractReport, publication: str) -> None:
+def publish_contract_artifacts(
+    report: ContractReport, publication: str, dbt_docs: str | None
+) -> None:
     create_markdown_artifact(
         key="greenery-contracts",
-        markdown=contracts_markdown(report, publication),
+        markdown=contracts_markdown(report, publication, dbt_docs),
         description="Data contract results per published mart",
     )
     create_table_artifact(

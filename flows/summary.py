@@ -24,6 +24,7 @@ class RunSummary:
     published: list[str] | None = None  # the marts published; None when nothing was
     stopped: RunStopped | None = None  # what stopped the run before its checks were done
     run_url: str | None = None  # the run's page in the Prefect UI, when a UI is configured
+    dbt_docs: str | None = None  # where people open dbt's docs of the run's project
 
     @property
     def failures(self) -> list[CheckFailure]:
@@ -93,7 +94,7 @@ class RunSummary:
             if failed and failed.docs_page:
                 places.append(f"Data Docs of {failed.mart} {failed.docs_page}")
             else:
-                places.append(f"Data Docs {self.contracts.docs_index.as_uri()}")
+                places.append(f"Data Docs {self.contracts.docs_url}")
         if self.run_url:
             places.append(f"this run in Prefect {self.run_url}")
         return [f"Look next: {'; '.join(places)}"] if places else []

@@ -5,6 +5,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from dbt.cli.main import dbtRunnerResult
 from dbt.contracts.graph.manifest import Manifest
@@ -54,6 +55,8 @@ _MARTS = ["build", "--select", "intermediate", "marts", "--exclude-resource-type
 # Unit tests check SQL logic on fixed inputs, not data: they run on dev and in CI, and
 # production builds leave them out, as dbt advises.
 BUILD = {"dev": DbtStep("marts", _MARTS), "prod": DbtStep("marts", [*_MARTS, "unit_test"])}
+# dbt's documentation of the project and the warehouse's catalog, as one HTML page.
+DOCS = DbtStep("docs", ["docs", "generate", "--static"])
 
 
 def _task_run_name() -> str:
@@ -100,6 +103,27 @@ def run_dbt(
     for failure in outcome.failures:
         logger.error(failure.describe())
     return outcome
+
+
+@task(
+    name="Generate dbt's docs",
+    task_run_name="dbt docs generate --static",
+    cache_policy=NO_CACHE,
+    **WAREHOUSE_RETRIES,
+)
+def generate_dbt_docs(*, as_of: date, target: str, manifest: Manifest) -> str:
+    """The page of DOCS: dbt's docs of the run's project and of the warehouse's catalog."""
+    os.environ[AS_OF_ENV] = as_of.isoformat()
+    with reaching_the_warehouse("dbt docs generate"):
+        result = invoke_without_node_tasks([*DOCS.command, "--target", target], manifest)
+    if not result.success:
+        raise DbtCouldNotRun(f"dbt docs generate: {result.exception or 'see dbt_project/logs'}")
+    return (dbt_target_path() / "static_index.html").read_text(encoding="utf-8")
+
+
+def dbt_target_path() -> Path:
+    """dbt's target folder: DBT_TARGET_PATH, or target/ in the project."""
+    return DBT_PROJECT_DIR / (os.environ.get("DBT_TARGET_PATH") or "target")
 
 
 def invoke_without_node_tasks(args: list[str], manifest: Manifest | None = None) -> dbtRunnerResult:

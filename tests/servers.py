@@ -1,11 +1,12 @@
-"""Real servers for tests: a Prefect server subprocess, an HTTP webhook receiver and a
-Snowflake emulator.
+"""Real servers for tests: a Prefect server subprocess, an HTTP webhook receiver, a
+Snowflake emulator and an S3 API server.
 
     with prefect_server(tmp_path) as api_url: ...
     with webhook_receiver() as (url, received):
         ...
         received.wait_for(lambda post: "page_url" in post.text, timeout=30)
     with snowflake_emulator(tmp_path) as snowflake_env: ...  # SNOWFLAKE_* variables
+    with s3_site(tmp_path) as site: ...  # site.env publishes Data Docs to its bucket
 
 All listen on 127.0.0.1 only, on free ports, and are stopped on exit.
 """
@@ -226,15 +227,86 @@ def snowflake_emulator(tmp_path: Path, timeout: float = 30) -> Iterator[dict[str
             process.wait(timeout=10)
 
 
+@dataclass(frozen=True)
+class S3Site:
+    """A bucket on a real S3 API server, readable by anyone, as an operator sets one up
+    to host a static site; `env` points a run's Data Docs at it."""
+
+    endpoint: str
+    bucket: str
+    prefix: str
+
+    @property
+    def url(self) -> str:
+        """The address people open the site's root at."""
+        return f"{self.endpoint}/{self.bucket}/{self.prefix}/"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "GREENERY_DATA_DOCS_BUCKET": self.bucket,
+            "GREENERY_DATA_DOCS_PREFIX": self.prefix,
+            "GREENERY_DATA_DOCS_URL": self.url,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "greenery-publisher",
+            "AWS_SECRET_ACCESS_KEY": f"s3-{secrets.token_hex(12)}",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+
+
+@contextlib.contextmanager
+def s3_site(tmp_path: Path, timeout: float = 30) -> Iterator[S3Site]:
+    """moto's standalone S3 server on a free port, in a subprocess, with a bucket whose
+    policy lets anyone read its objects. Its output goes to tmp_path/moto.log."""
+    import boto3
+
+    port = free_port()
+    log_path = tmp_path / "moto.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for_port(port, process, timeout, log_path)
+            site = S3Site(endpoint=f"http://{HOST}:{port}", bucket="greenery-docs", prefix="data")
+            s3 = boto3.client(
+                "s3",
+                endpoint_url=site.endpoint,
+                aws_access_key_id="operator",
+                aws_secret_access_key="operator",
+                region_name="us-east-1",
+            )
+            s3.create_bucket(Bucket=site.bucket)
+            public_read = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "PublicReadForTheDocsSite",
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{site.bucket}/*",
+                    }
+                ],
+            }
+            s3.put_bucket_policy(Bucket=site.bucket, Policy=json.dumps(public_read))
+            yield site
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
 def _wait_for_port(port: int, process: subprocess.Popen, timeout: float, log: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"fakesnow exited: {log.read_text(errors='replace')[-2000:]}")
+            raise RuntimeError(f"{process.args} exited: {log.read_text(errors='replace')[-2000:]}")
         with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1):
             return
         time.sleep(0.2)
-    raise RuntimeError(f"fakesnow did not listen on {port} within {timeout} s")
+    raise RuntimeError(f"{process.args} did not listen on {port} within {timeout} s")
 
 
 class DroppingProxy:

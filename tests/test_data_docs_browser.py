@@ -1,67 +1,18 @@
-"""The Data Docs site in a real headless browser, after a failing validation.
+"""The Data Docs site in a real headless browser with no internet, after a failing
+validation: GX's own scripts draw the index from the copies the site serves
+(flows/contracts/site_assets.py), and no page asks for anything outside the machine."""
 
-Debian's chromium (/usr/bin/chromium, installed with apt; CI installs it) driven by
-Playwright. Nothing leaves the machine. GX's pages load jQuery, bootstrap-table and
-Bootstrap from CDNs; the test answers those requests with the same releases installed
-from the npm registry into tests/browser/node_modules (`npm ci --prefix tests/browser`,
-which .ci/run does), so GX's own scripts draw the index. Every other request outside the
-site (fonts, logos, icons) is aborted.
-"""
-
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-from playwright.sync_api import Page, Route, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from flows.contracts import ContractReport, validate_marts
+from tests.browser import OfflineBrowser, offline_browser
 from tests.conftest import PipelineRun, copy_warehouse
 from tests.test_contracts import MARTS, break_page_urls, gx_project  # noqa: F401
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-NODE_MODULES = Path(__file__).parent / "browser" / "node_modules"
-# The CDN addresses GX 1.24's Data Docs templates use, and the npm files with that content.
-CDN_ASSETS = {
-    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": (
-        "bootstrap-table/dist/bootstrap-table.min.js"
-    ),
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": (
-        "bootstrap-table/dist/bootstrap-table.min.css"
-    ),
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/"
-    "bootstrap-table-filter-control.min.js": (
-        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.js"
-    ),
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/"
-    "bootstrap-table-filter-control.min.css": (
-        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.css"
-    ),
-    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": (
-        "bootstrap/dist/css/bootstrap.min.css"
-    ),
-    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": (
-        "bootstrap/dist/js/bootstrap.min.js"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": (
-        "popper.js/dist/umd/popper.min.js"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/"
-    "bootstrap-datepicker.min.js": "bootstrap-datepicker/dist/js/bootstrap-datepicker.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/"
-    "bootstrap-datepicker.min.css": "bootstrap-datepicker/dist/css/bootstrap-datepicker.min.css",
-}
 
 
 @pytest.fixture(scope="module")
@@ -76,33 +27,11 @@ def failing_report(
     return validate_marts(warehouse), broken_urls
 
 
-def _require(path: Path, how: str) -> None:
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: {how}")
-        pytest.skip(f"{path} is missing ({how})")
-
-
 @pytest.fixture
-def page() -> Iterator[Page]:
-    _require(CHROMIUM, "apt-get install chromium")
-    _require(NODE_MODULES, "npm ci --prefix tests/browser")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.route("**/*", _offline)
-        yield page
-        browser.close()
-
-
-def _offline(route: Route) -> None:
-    url = route.request.url
-    if url.startswith("file://"):
-        route.continue_()
-    elif url in CDN_ASSETS:
-        route.fulfill(path=NODE_MODULES / CDN_ASSETS[url])
-    else:
-        route.abort()
+def browser() -> Iterator[OfflineBrowser]:
+    with offline_browser() as browser:
+        yield browser
+        assert browser.refused == [], "the site asked for these outside the machine"
 
 
 def _rows_on_every_page(page: Page, link_prefix: str) -> dict[str, str]:
@@ -125,10 +54,11 @@ def _rows_on_every_page(page: Page, link_prefix: str) -> dict[str, str]:
 
 def test_data_docs_show_every_suite_and_the_offending_page_urls(
     failing_report: tuple[ContractReport, dict[str, tuple[str, str]]],
-    page: Page,
+    browser: OfflineBrowser,
     tmp_path: Path,
 ) -> None:
     report, broken_urls = failing_report
+    page = browser.page
     page.goto(report.docs_index.as_uri())
 
     page.get_by_role("tab", name="Expectation Suites").click()

@@ -1,7 +1,10 @@
-"""End to end: the daily flow against a real Prefect server, with the automations set up
-and a real webhook receiver on 127.0.0.1 standing in for the stakeholders' channel."""
+"""End to end: the daily flow against a real Prefect server, with the automations set up,
+a real webhook receiver on 127.0.0.1 standing in for the stakeholders' channel, and the
+Data Docs site hosted in a bucket of a real S3 API server, opened as a stakeholder opens
+it: from the notification's link, in a browser with no internet."""
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -12,12 +15,22 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from flows.settings import REPO_ROOT, gx_project_dir
+from tests.browser import offline_browser
 from tests.conftest import AS_OF
 from tests.events import wait_for_events
 from tests.exports import break_page_urls, edit_csv, export_with
-from tests.servers import Post, Received, client_env, prefect_server, webhook_receiver
+from tests.servers import (
+    Post,
+    Received,
+    S3Site,
+    client_env,
+    prefect_server,
+    s3_site,
+    webhook_receiver,
+)
 
 NOTIFICATION_TIMEOUT_S = 30
 
@@ -28,6 +41,7 @@ class Stack:
     env: dict[str, str]
     received: Received
     tmp: Path
+    site: S3Site  # where the runs publish Data Docs
 
     def run_flow(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
         env = {**self.env, "GREENERY_DUCKDB_PATH": str(self.tmp / f"{name}.duckdb")}
@@ -58,8 +72,12 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("e2e")
-    with prefect_server(tmp) as api_url, webhook_receiver() as (url, received):
-        env = client_env(api_url, tmp / "client-home", GREENERY_NOTIFY_WEBHOOK_URL=url)
+    with (
+        prefect_server(tmp) as api_url,
+        webhook_receiver() as (url, received),
+        s3_site(tmp) as site,
+    ):
+        env = client_env(api_url, tmp / "client-home", GREENERY_NOTIFY_WEBHOOK_URL=url, **site.env)
         subprocess.run(
             [sys.executable, "-m", "deployments.setup"],
             env=env,
@@ -67,7 +85,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             check=True,
             capture_output=True,
         )
-        yield Stack(api_url, env, received, tmp)
+        yield Stack(api_url, env, received, tmp, site)
 
 
 def _names(post: Post, *words: str) -> bool:
@@ -80,7 +98,7 @@ def test_a_clean_run_sends_no_contract_notification(stack: Stack) -> None:
     *_, contracts, publication, look_next = run.stdout.strip().splitlines()
     assert contracts.startswith("Contracts: 13 of 13 suites passed")
     assert publication == "Published: 11 marts to core, marketing, product"
-    assert look_next.startswith("Look next: Data Docs file://")
+    assert look_next.startswith(f"Look next: Data Docs {stack.site.url}index.html; ")
 
     passed = stack.events("greenery.contract.passed", at_least=13)
     assert len(passed) == 13
@@ -213,3 +231,38 @@ def test_personal_data_stays_out_of_docs_artifacts_events_and_notifications(
     for where, text in outputs.items():
         for value in CANARY.values():
             assert value not in text, f"{value!r} appears in {where}"
+
+
+def test_a_stakeholder_opens_the_failed_page_from_the_notification_with_no_internet(
+    stack: Stack, broken_run: BrokenRun, tmp_path: Path
+) -> None:
+    """The notification links to the failed contract's page in the bucket; the page, the
+    site's index and dbt's docs (linked from the run's artifact) draw in a browser that
+    may reach nothing but 127.0.0.1."""
+    post = stack.received.wait_for(
+        lambda post: _names(post, "fact_page_views", "page_url"), timeout=NOTIFICATION_TIMEOUT_S
+    )
+    [link] = re.findall(r"^Data Docs: (\S+)$", post.json["body"], re.MULTILINE)
+    assert link.startswith(f"{stack.site.url}validations/product/fact_page_views/"), link
+    [dbt_docs] = re.findall(r"\[dbt docs\]\((\S+)\)", stack.artifact("greenery-contracts")["data"])
+    assert dbt_docs == f"{stack.site.url}dbt/index.html"
+
+    with offline_browser() as browser:
+        page = browser.page
+        response = page.goto(link)
+        assert response and response.ok
+        expect(page.get_by_text("Status: Failed")).to_be_visible()
+        for event_id in broken_run.broken_url_ids:
+            expect(page.get_by_text(event_id).first).to_be_visible()
+        page.screenshot(path=tmp_path / "hosted_fact_page_views.png", full_page=True)
+
+        page.get_by_role("link", name="Great Expectations").first.click()  # GX's home link
+        page.wait_for_url(f"{stack.site.url}index.html")
+        results = page.locator("tr[data-href^='validations/product/fact_page_views/']")
+        expect(results.first).to_be_visible()  # drawn by bootstrap-table, from the site
+
+        page.goto(f"{dbt_docs}#!/model/model.greenery.fact_page_views")  # dbt's own app
+        expect(page.get_by_text("fact_page_views").first).to_be_visible()
+        expect(page.get_by_text("page_url").first).to_be_visible()  # from the catalog
+    assert browser.refused == [], "the pages asked for these outside the machine"
+    assert stack.env["AWS_SECRET_ACCESS_KEY"] not in broken_run.run.stdout + broken_run.run.stderr

@@ -28,7 +28,7 @@ from tests.servers import silent_server, snowflake_emulator
 
 MARTS = 13
 # Generated or installed trees that no run writes a secret into by design, and that are big.
-NOT_SEARCHED = {".venv", ".git", "node_modules"}
+NOT_SEARCHED = {".venv", ".git"}
 
 
 def prod_events(name: str, table: str | None = None, at_least: int = 1) -> list[Event]:

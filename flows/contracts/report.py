@@ -69,7 +69,7 @@ class SuiteResult:
     evaluated: int  # expectations evaluated
     failed: int
     success: bool
-    docs_page: str | None  # file:// URL of this validation's Data Docs page
+    docs_page: str | None  # where people open this validation's Data Docs page (site.link)
     failures: list[FailedExpectation]
     batch: Batch | None = None  # what was validated; None when the mart could not be read
 
@@ -86,7 +86,8 @@ class SuiteResult:
 @dataclass(frozen=True)
 class ContractReport:
     suites: list[SuiteResult]
-    docs_index: Path  # the Data Docs site's index.html
+    docs_index: Path  # the local Data Docs site's index.html
+    docs_url: str  # where people open the site's index (site.link)
 
     @property
     def success(self) -> bool:

@@ -44,10 +44,11 @@ from flows.contracts.report import (
     unchanged_result,
 )
 from flows.contracts.retention import make_room, runs_kept
+from flows.contracts.site import DBT_DOCS, hosted, link, sync_to_bucket
 from flows.publication import audit_relation, published_relation
 from flows.settings import gx_project_dir
 
-DOCS_SITE = "local_site"
+DOCS_SITE = "local_site"  # in gx/great_expectations.yml
 SNOWFLAKE_DATASOURCE = "greenery_snowflake"
 
 # Runs one mart's checkpoint (None when there was nothing to validate); raises when the
@@ -142,8 +143,9 @@ def _validate(
     context = open_context()
     if prepare:
         prepare(context)
-    make_room(context, runs_kept(), page_of=lambda result: _path(_docs_url(context, result)))
+    make_room(context, runs_kept(), page_of=lambda result: _local_page(context, result))
     run_id = RunIdentifier(run_name="greenery-contracts", run_time=datetime.now(UTC))
+    index = _local_page(context)
     prefix = f"{warehouse}."
     checkpoints = sorted(
         (c for c in context.checkpoints.all() if c.name.startswith(prefix)),
@@ -164,12 +166,29 @@ def _validate(
             continue
         [(key, validation)] = result.run_results.items()
         validated += [key, key.expectation_suite_identifier]
-        page = _docs_url(context, key)
+        page = link(_local_page(context, key), index.parent)
         suites.append(suite_result(mart, validation, page, batch))
     # The run's pages and the index, once: rebuilding the whole site per checkpoint, as
     # GX's UpdateDataDocsAction does, would cost more than validating the marts.
     context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=validated)
-    return ContractReport(suites=suites, docs_index=_path(_docs_url(context)))
+    return ContractReport(suites=suites, docs_index=index, docs_url=link(index, index.parent))
+
+
+def add_dbt_docs(html: str) -> str:
+    """Put dbt's docs (one page) at dbt/index.html of the Data Docs site; returns where
+    people open them."""
+    root = _local_page(open_context()).parent
+    page = root / DBT_DOCS
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(html, encoding="utf-8")
+    return link(page, root)
+
+
+def publish_site() -> int | None:
+    """Sync the site to its bucket, when one is set (site.py); returns the files uploaded."""
+    if not hosted():
+        return None
+    return sync_to_bucket(_local_page(open_context()).parent)
 
 
 def _suite_name(checkpoint: Checkpoint) -> str:
@@ -181,13 +200,9 @@ def open_context() -> AbstractDataContext:
     return gx.get_context(mode="file", context_root_dir=gx_project_dir())
 
 
-def _docs_url(context: AbstractDataContext, resource: object = None) -> str:
-    """The Data Docs page of a validation result, or the site's index page."""
+def _local_page(context: AbstractDataContext, resource: object = None) -> Path:
+    """The local site's page of a validation result, or its index page."""
     [site] = context.get_docs_sites_urls(
         resource_identifier=resource, site_names=[DOCS_SITE], only_if_exists=False
     )
-    return site["site_url"]
-
-
-def _path(file_url: str) -> Path:
-    return Path(unquote(urlparse(file_url).path))
+    return Path(unquote(urlparse(site["site_url"]).path))
