@@ -10,6 +10,9 @@ stop` stops it). The flow itself is flows/pipeline.py.
 """
 
 import argparse
+import atexit
+import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -148,5 +151,26 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if summary.succeeded else 1
 
 
+def _exit_without_teardown(status: list[int]) -> None:
+    """End the process once every other exit handler has run (Prefect's drains, logging's).
+
+    What is left is the interpreter freeing, one by one, every object the run made: dbt's
+    manifest, GX, DuckDB's buffers. That took 2 to 3 s after a scale-100 run, and 12 s on a
+    loaded machine, with nothing left to write: the run's files are closed, and DuckDB's
+    committed transactions are already in its file or in its write-ahead log.
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status[0])
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    status = [1]  # if main() raises (a bug), its traceback is printed first
+    atexit.register(_exit_without_teardown, status)  # registered first: runs last
+    try:
+        status[0] = main()
+    except SystemExit as stop:  # --help, or a usage error, from argparse
+        status[0] = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+        raise
+    sys.exit(status[0])
