@@ -15,13 +15,8 @@ from prefect.utilities.annotations import quote
 
 from flows import snowflake
 from flows.console import say
-from flows.contracts import (
-    ContractReport,
-    add_dbt_docs,
-    publish_site,
-    validate_marts,
-    validate_snowflake_marts,
-)
+from flows.contracts import ContractReport, validate_marts, validate_snowflake_marts
+from flows.contracts.site import add_dbt_docs, hosted, sync_to_bucket
 from flows.dbt_results import DbtOutcome
 from flows.failures import RunStopped, log_stops_without_traceback
 from flows.faults import WAREHOUSE_RETRIES, exclusive_warehouse, reaching_the_warehouse
@@ -104,10 +99,10 @@ def publish_marts(target: Target, build: DbtOutcome) -> list[str]:
 
 
 @task(name="Publish the Data Docs site")
-def publish_docs() -> None:
+def publish_docs(site_root: Path) -> None:
     """Sync the site (the run's pages, dbt's docs) to its bucket, when one is set."""
-    uploaded = publish_site()
-    if uploaded is not None:
+    if hosted():
+        uploaded = sync_to_bucket(site_root)
         get_run_logger().info(f"Data Docs: {uploaded} new or changed files uploaded")
 
 
@@ -168,7 +163,7 @@ def greenery_daily(
         summary.stopped = stopped
     if summary.contracts:  # before anyone is sent a link to it
         try:
-            publish_docs()
+            publish_docs(summary.contracts.docs_index.parent)
         except RunStopped as stopped:
             summary.stopped = summary.stopped or stopped
     record_results(summary)
@@ -228,10 +223,10 @@ def _transform_and_validate(summary: RunSummary, full_refresh: bool) -> None:
     )
     summary.dbt.append(build)
     say("Validating the marts against their contracts")
-    summary.contracts = validate_contracts(target, build, full_refresh)
+    summary.contracts = contracts = validate_contracts(target, build, full_refresh)
     if not summary.problems:
         say("Publishing the marts")
         summary.published = publish_marts(target, build)
     say("Documenting the project (dbt docs)")
     html = generate_dbt_docs(as_of=as_of, target=target, manifest=manifest)
-    summary.dbt_docs = add_dbt_docs(html)
+    summary.dbt_docs = add_dbt_docs(contracts.docs_index.parent, html)

@@ -5,19 +5,12 @@ report.success, report.docs_index, [suite.describe() for suite in report.suites]
 """
 
 from flows.contracts.report import ContractReport, FailedExpectation, SuiteResult
-from flows.contracts.validate import (
-    add_dbt_docs,
-    publish_site,
-    validate_marts,
-    validate_snowflake_marts,
-)
+from flows.contracts.validate import validate_marts, validate_snowflake_marts
 
 __all__ = [
     "ContractReport",
     "FailedExpectation",
     "SuiteResult",
-    "add_dbt_docs",
-    "publish_site",
     "validate_marts",
     "validate_snowflake_marts",
 ]

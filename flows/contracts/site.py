@@ -36,6 +36,15 @@ def link(page: Path, site_root: Path) -> str:
     return f"{base.rstrip('/')}/{quote(page.relative_to(site_root).as_posix())}"
 
 
+def add_dbt_docs(site_root: Path, html: str) -> str:
+    """Put dbt's docs (one page) at dbt/index.html of the site; returns where people open
+    them."""
+    page = site_root / DBT_DOCS
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(html, encoding="utf-8")
+    return link(page, site_root)
+
+
 class SiteNotPublished(RunStopped):
     """The site could not be synced to its bucket."""
 

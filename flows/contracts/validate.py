@@ -44,7 +44,7 @@ from flows.contracts.report import (
     unchanged_result,
 )
 from flows.contracts.retention import make_room, runs_kept
-from flows.contracts.site import DBT_DOCS, hosted, link, sync_to_bucket
+from flows.contracts.site import link
 from flows.publication import audit_relation, published_relation
 from flows.settings import gx_project_dir
 
@@ -172,23 +172,6 @@ def _validate(
     # GX's UpdateDataDocsAction does, would cost more than validating the marts.
     context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=validated)
     return ContractReport(suites=suites, docs_index=index, docs_url=link(index, index.parent))
-
-
-def add_dbt_docs(html: str) -> str:
-    """Put dbt's docs (one page) at dbt/index.html of the Data Docs site; returns where
-    people open them."""
-    root = _local_page(open_context()).parent
-    page = root / DBT_DOCS
-    page.parent.mkdir(parents=True, exist_ok=True)
-    page.write_text(html, encoding="utf-8")
-    return link(page, root)
-
-
-def publish_site() -> int | None:
-    """Sync the site to its bucket, when one is set (site.py); returns the files uploaded."""
-    if not hosted():
-        return None
-    return sync_to_bucket(_local_page(open_context()).parent)
 
 
 def _suite_name(checkpoint: Checkpoint) -> str:
