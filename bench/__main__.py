@@ -31,7 +31,7 @@ from bench.runs import (
 from deployments import local_server
 from flows.landing import land_generated
 from flows.landing.raw_schema import RAW_TABLES
-from flows.publication import audit_relation
+from flows.marts import Relation, checked_relations, parse_manifest
 from flows.settings import REPO_ROOT, gx_project_dir
 from flows.transform import BUILD, DOCS, FRESHNESS, RAW_CHECKS, SNAPSHOTS
 
@@ -77,12 +77,13 @@ def bench_scale(scale: int, days: int, repeats: int, work: Path, api_url: str) -
         dbt_alone.append(dbt_build("dbt build alone", str(day), alone_env))
     _land(history_file, warehouse, day, scale)
     bare = bare_dbt(FLOW_DBT_COMMANDS, str(day), env)
-    checks = validation(warehouse, env)
+    relations = checked_relations(parse_manifest(scratch / "manifest"))
+    checks = validation(warehouse, env, relations)
     return ScaleResult(
         scale=scale,
         days=days,
         repeats=repeats,
-        rows=_rows(warehouse),
+        rows=_rows(warehouse, relations),
         history=history,
         incremental=median_run(incremental),
         full_refresh=median_run(full),
@@ -107,15 +108,12 @@ def _median(measures: list[dict[str, float]]) -> dict[str, float]:
     return {name: statistics.median(m[name] for m in measures) for name in measures[0]}
 
 
-def _rows(warehouse: Path) -> dict[str, int]:
-    marts = sorted(
-        p.parent.name + "." + p.stem for p in (REPO_ROOT / "gx/expectations").glob("*/*.json")
-    )
+def _rows(warehouse: Path, relations: list[Relation]) -> dict[str, int]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return {
             relation: con.execute(f"select count(*) from {relation}").fetchall()[0][0]
             for relation in [f"raw.{name}" for name in RAW_TABLES]
-            + [audit_relation(m) for m in marts]
+            + [relation.audit for relation in relations]
         }
 
 

@@ -15,9 +15,11 @@ import duckdb
 from great_expectations.core.run_identifier import RunIdentifier
 
 from bench.sql_floor import SuiteFloor, run_floor
-from flows.contracts.validate import DOCS_SITE, open_context, read_table
-from flows.publication import audit_relation
+from flows.contracts import open_project, pandas_contracts
+from flows.contracts.context import DOCS_SITE
+from flows.marts import Relation
 from flows.settings import AS_OF_ENV, REPO_ROOT
+from flows.warehouse.duckdb import read_arrow
 
 
 def bare_dbt(commands: list[list[str]], as_of: str, env: dict[str, str]) -> dict[str, float]:
@@ -44,10 +46,10 @@ class Validation:
     disagreements: list[str]  # expectations the floor and GX judge differently
 
 
-def validation(warehouse: Path, env: dict[str, str]) -> Validation:
+def validation(warehouse: Path, env: dict[str, str], relations: list[Relation]) -> Validation:
     """On the GX project in `env`."""
     with _environment(env):
-        return _validation(warehouse)
+        return _validation(warehouse, relations)
 
 
 @contextmanager
@@ -61,34 +63,33 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
         os.environ.update(before)
 
 
-def _validation(warehouse: Path) -> Validation:
-    context = open_context()
+def _validation(warehouse: Path, relations: list[Relation]) -> Validation:
+    context = open_project()
     gx_seconds, gx_passed = {}, {}
-    # A plain connection, as in validate_marts: the process may hold one already.
+    # A plain connection, as the run's: the process may hold one already.
     with duckdb.connect(str(warehouse)) as con:
-        floor = run_floor(con)
+        floor = run_floor(con, {relation.published: relation.audit for relation in relations})
         run_id = RunIdentifier(run_name="greenery-bench")
-        for checkpoint in context.checkpoints.all():
-            if not checkpoint.name.startswith("duckdb."):
-                continue
-            mart = checkpoint.name.removeprefix("duckdb.")
+        for contract in pandas_contracts(context, relations):
+            checkpoint = contract.checkpoint
+            mart = contract.relation.published
             [definition] = checkpoint.validation_definitions
             started = time.perf_counter()
-            data = read_table(con, audit_relation(mart))
+            data = read_arrow(con.table(contract.relation.audit))
             result = definition.run(
                 batch_parameters={"dataframe": data},
                 result_format=checkpoint.result_format,
                 run_id=run_id,
             )
             gx_seconds[mart] = time.perf_counter() - started
-            gx_passed[mart] = {r.expectation_config.id: r.success for r in result.results}
+            gx_passed[mart] = {r.expectation_config.description: r.success for r in result.results}
     started = time.perf_counter()
     context.build_data_docs(site_names=[DOCS_SITE])
     docs_seconds = time.perf_counter() - started
     disagreements = [
-        f"{suite.mart} expectation {expectation_id}"
+        f"{suite.mart}: {description}"
         for suite in floor
-        for expectation_id, passed in suite.passed.items()
-        if gx_passed[suite.mart].get(expectation_id) != passed
+        for description, passed in suite.passed.items()
+        if gx_passed[suite.mart].get(description) != passed
     ]
     return Validation(gx_seconds, docs_seconds, floor, disagreements)

@@ -12,7 +12,6 @@ from typing import Any
 
 import duckdb
 
-from flows.publication import audit_relation
 from flows.settings import gx_project_dir
 
 
@@ -20,7 +19,7 @@ from flows.settings import gx_project_dir
 class SuiteFloor:
     mart: str
     seconds: float
-    passed: dict[str, bool]  # expectation id -> whether it passed
+    passed: dict[str, bool]  # expectation description -> whether it passed
 
 
 def _literal(value: Any) -> str:
@@ -117,13 +116,14 @@ def suite_query(suite: dict[str, Any], relation: str) -> tuple[str, list[list[st
     return f"select {', '.join(aggregates)} from {relation}", column_sets
 
 
-def run_floor(con: duckdb.DuckDBPyConnection) -> list[SuiteFloor]:
-    """Time every suite's query on the audit tables; which expectations pass."""
+def run_floor(con: duckdb.DuckDBPyConnection, audit: dict[str, str]) -> list[SuiteFloor]:
+    """Time every suite's query on the audit tables (`audit`: each table's, by its
+    published name); which expectations pass."""
     floors = []
     for path in sorted((gx_project_dir() / "expectations").glob("*/*.json")):
         suite = json.loads(path.read_text())
         mart = f"{path.parent.name}.{path.stem}"
-        relation = audit_relation(mart)
+        relation = audit[mart]
         query, column_sets = suite_query(suite, relation)
         started = time.perf_counter()
         broken = con.execute(query).fetchone()
@@ -138,7 +138,9 @@ def run_floor(con: duckdb.DuckDBPyConnection) -> list[SuiteFloor]:
         }
         seconds = time.perf_counter() - started
         passed = {
-            expectation["id"]: set(expected) == columns if expected is not None else count == 0
+            expectation["description"]: set(expected) == columns
+            if expected is not None
+            else count == 0
             for expectation, count, expected in zip(
                 suite["expectations"], broken, column_sets, strict=True
             )

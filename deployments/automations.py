@@ -9,11 +9,13 @@ be set up before the deployment exists and keep working when it is deleted and
 deployed again (which gives it a new id).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from uuid import UUID
 
 from prefect.automations import Automation, EventTrigger, Posture, SendNotification
+from prefect.events.actions import ActionTypes
+from prefect.events.schemas.events import ResourceSpecification
 
 from deployments import messages
 from deployments.contract import (
@@ -30,20 +32,18 @@ DAILY_RUN_MISSING = "greenery: daily run missing"
 NAMES = (CONTRACT_FAILED, DAILY_RUN_FAILED, DAILY_RUN_MISSING)
 TAGS = ["greenery"]
 
-MISSING_RUN_HOURS_ENV = "GREENERY_MISSING_RUN_HOURS"
-DEFAULT_MISSING_RUN_HOURS = 26.0
-_MIN_WINDOW = timedelta(seconds=10)  # Prefect's minimum for Proactive triggers
-
 # Flow runs (the events' resource) of the daily deployment (both related resources
 # must match: a deployment name is only unique within its flow).
-_FLOW_RUNS = {"prefect.resource.id": "prefect.flow-run.*"}
-_OF_DAILY_DEPLOYMENT: list[dict[str, str | list[str]]] = [
-    {"prefect.resource.role": "flow", "prefect.resource.name": FLOW_NAME},
-    {"prefect.resource.role": "deployment", "prefect.resource.name": DEPLOYMENT_NAME},
+_FLOW_RUNS = ResourceSpecification({"prefect.resource.id": "prefect.flow-run.*"})
+_OF_DAILY_DEPLOYMENT = [
+    ResourceSpecification({"prefect.resource.role": "flow", "prefect.resource.name": FLOW_NAME}),
+    ResourceSpecification(
+        {"prefect.resource.role": "deployment", "prefect.resource.name": DEPLOYMENT_NAME}
+    ),
 ]
 
 
-def _notify(block_ids: Sequence[UUID], subject: str, body: str) -> list[SendNotification]:
+def _notify(block_ids: Sequence[UUID], subject: str, body: str) -> list[ActionTypes]:
     return [
         SendNotification(block_document_id=block_id, subject=subject, body=body)
         for block_id in block_ids
@@ -66,7 +66,7 @@ def contract_failed(block_ids: Sequence[UUID]) -> Automation:
         tags=TAGS,
         trigger=EventTrigger(
             expect={CONTRACT_FAILED_EVENT},
-            match={"prefect.resource.id": f"{TABLE_RESOURCE_PREFIX}*"},
+            match=ResourceSpecification({"prefect.resource.id": f"{TABLE_RESOURCE_PREFIX}*"}),
             posture=Posture.Reactive,
             threshold=1,
             within=timedelta(0),
@@ -135,25 +135,6 @@ def daily_run_missing(block_ids: Sequence[UUID], hours: float) -> Automation:
             messages.daily_run_missing_body(hours),
         ),
     )
-
-
-def missing_run_hours(environ: Mapping[str, str]) -> float:
-    """The missing-run window in hours, from GREENERY_MISSING_RUN_HOURS (default 26)."""
-    raw = environ.get(MISSING_RUN_HOURS_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MISSING_RUN_HOURS
-    try:
-        hours = float(raw)
-        window = timedelta(hours=hours)
-    except (ValueError, OverflowError):
-        message = f"{MISSING_RUN_HOURS_ENV} must be a number of hours, got {raw!r}"
-        raise ValueError(message) from None
-    if window < _MIN_WINDOW:
-        raise ValueError(
-            f"{MISSING_RUN_HOURS_ENV} must be at least 0.003 hours (Prefect's minimum "
-            f"window for a Proactive trigger is 10 seconds), got {raw!r}"
-        )
-    return hours
 
 
 def all_automations(block_ids: Sequence[UUID], missing_hours: float) -> list[Automation]:

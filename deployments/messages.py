@@ -5,7 +5,8 @@ Prefect renders `subject` and `body` of a SendNotification action with the trigg
 (`firing.triggered` is when it fired) and, when the template names them, Prefect
 objects looked up from the event's resources: `flow_run`, `flow`, `deployment`,
 `work_pool`... (None when the event has no such resource). The `ui_url` filter turns
-one of those objects into a link to it in the Prefect UI.
+one of those objects into a link to it in the Prefect UI. A contract event's payload is
+declared in contract.py.
 """
 
 from deployments.contract import DEPLOYMENT_FULL_NAME, WORK_POOL_NAME
@@ -19,7 +20,8 @@ Table: {{ event.payload.table }} (checked by {{ event.payload.checker }})
 Failed checks:
 {% for check in event.payload.failed_checks -%}
 - {{ check.check }}{% if check.column %} on column {{ check.column }}{% endif %}: \
-{{ check.failing_rows }} failing row{{ "" if check.failing_rows == 1 else "s" }}\
+{% if check.failing_rows is none %}{{ check.description }}{% else %}\
+{{ check.failing_rows }} failing row{{ "" if check.failing_rows == 1 else "s" }}{% endif %}\
 {% if check.sample_values %} (for example: {{ check.sample_values[:3]|join(", ") }}){% endif %}
 {% else -%}
 - (the event named no checks)

@@ -9,15 +9,17 @@ Reads:
   GREENERY_NOTIFY_WEBHOOK_URL   any URL taking a JSON POST    } these two
   GREENERY_MISSING_RUN_HOURS    window of "daily run missing" (default 26)
 
+A missing or bad setting is a usage error: it is named (a URL never shown), nothing is
+set up, and setup exits 1, as it does when the Prefect API fails.
+
 Idempotent: blocks and automations are found by name and updated in place, so running
 it again changes them to the current definitions and never duplicates them. An
 automation someone paused stays paused. The URLs are never printed.
 """
 
 import argparse
-import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from prefect.automations import Automation
 from prefect.client.orchestration import get_client
@@ -26,10 +28,9 @@ from prefect.settings import PREFECT_API_URL
 
 from deployments import automations
 from deployments.contract import DEPLOYMENT_FULL_NAME
-from deployments.notifications import CHANNELS, ChannelConfigError, configured_channels, save_block
-
-EXIT_CONFIG = 2
-EXIT_API = 1
+from deployments.notifications import CHANNELS, configured_channels, save_block
+from deployments.settings import setup_settings
+from flows.settings import SettingsError
 
 
 def apply_automation(automation: Automation) -> str:
@@ -69,25 +70,26 @@ def _redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-def run(environ: Mapping[str, str]) -> int:
-    try:
-        urls = configured_channels(environ)
-        missing_hours = automations.missing_run_hours(environ)
-    except (ChannelConfigError, ValueError) as error:
-        print(f"Greenery automation setup: {error}", file=sys.stderr)
-        return EXIT_CONFIG
+def _usage_error(problem: str) -> int:
+    print(f"Usage error: {problem}. Nothing was set up.", file=sys.stderr)
+    return 1
 
+
+def run() -> int:
+    try:
+        settings = setup_settings()
+        urls = configured_channels(settings)
+    except SettingsError as error:
+        return _usage_error(str(error))
     api_url = PREFECT_API_URL.value()
     if not api_url:
-        print(
-            "Greenery automation setup: PREFECT_API_URL is not set. Point it at the Prefect "
-            "server (e.g. http://127.0.0.1:4200/api) or Prefect Cloud workspace to configure "
-            "(for Cloud also set PREFECT_API_KEY, or run `prefect cloud login`).",
-            file=sys.stderr,
+        return _usage_error(
+            "PREFECT_API_URL is not set: point it at the Prefect server (e.g."
+            " http://127.0.0.1:4200/api) or Prefect Cloud workspace to configure (for Cloud"
+            " also set PREFECT_API_KEY, or run `prefect cloud login`)"
         )
-        return EXIT_CONFIG
 
-    secrets = list(urls.values())
+    secrets = [url.get_secret_value() for url in urls.values()]
     try:
         print(f"Prefect API: {api_url}")
         print("Notification channels:")
@@ -103,13 +105,13 @@ def run(environ: Mapping[str, str]) -> int:
             )
 
         print("Automations:")
-        for automation in automations.all_automations(block_ids, missing_hours):
+        for automation in automations.all_automations(block_ids, settings.missing_run_hours):
             print(f"  {apply_automation(automation)}: {automation.name}")
         print(deployment_status())
     except Exception as error:  # any API failure: report it without the URLs
         message = _redact(f"{type(error).__name__}: {error}", secrets)
         print(f"Greenery automation setup failed against {api_url}: {message}", file=sys.stderr)
-        return EXIT_API
+        return 1
     return 0
 
 
@@ -120,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.parse_args(argv)
-    return run(os.environ)
+    return run()
 
 
 if __name__ == "__main__":

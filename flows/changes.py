@@ -6,6 +6,7 @@ counts as changed when no published row has its hash. Comparing hashes is ten ti
 cheaper than comparing the rows' values (EXCEPT) at two million rows.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -48,7 +49,7 @@ def changed_rows(audit: str, published: str) -> str:
     return f"from {audit} as a where hash(a) not in (select hash(p) from {published} as p)"
 
 
-def changed_keys(audit: str, published: str, key: list[str]) -> str:
+def changed_keys(audit: str, published: str, key: Sequence[str]) -> str:
     """A query for the keys whose row was added, changed or removed."""
     columns = ", ".join(key)
     return f"""

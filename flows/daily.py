@@ -4,6 +4,9 @@ python -m flows.daily [--as-of YYYY-MM-DD] [--raw-dir DIR] [--scale N] [--seed N
                       [--history-days N] [--target dev|prod] [--skip-landing]
                       [--full-refresh] [--verbose]
 
+Its settings come from GREENERY_* variables (flows/settings.py) and, on prod, SNOWFLAKE_*
+variables (flows/snowflake.py); a bad value is a usage error, like a bad argument.
+
 Prefect records the run on the API in PREFECT_API_URL, or else on the local Prefect
 server in PREFECT_HOME, started on first use and left running for later runs (`make
 stop` stops it). The flow itself is flows/pipeline.py.
@@ -116,14 +119,33 @@ def _prefect_api() -> Iterator[None]:
         yield
 
 
+def _settings_problem(target: str) -> str | None:
+    """What is wrong with the settings from the environment, if anything. Checked before
+    the pipeline is imported: flows/faults.py reads its retries when imported."""
+    from flows.settings import SettingsError, settings
+    from flows.snowflake import snowflake_settings
+
+    problems = []
+    for read in (settings, snowflake_settings) if target == "prod" else (settings,):
+        try:
+            read()
+        except SettingsError as error:
+            problems.append(str(error))
+    return "; ".join(problems) or None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
+    if problem := _settings_problem(args.target):
+        print(f"Usage error: {problem}. Nothing was run.", file=sys.stderr)
+        return 1
     # Prefect, dbt and GX take seconds to import: only after the arguments are good.
     from prefect.events.worker import EventsWorker
     from prefect.logging.handlers import APILogWorker
 
     from flows.console import terminal
     from flows.pipeline import greenery_daily
+    from flows.summary import RunSummary
 
     try:
         with terminal(args.verbose), _prefect_api():
@@ -147,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = state.result(raise_on_failure=False)
     if isinstance(summary, BaseException):  # a bug in the pipeline: its traceback helps
         raise summary
+    if not isinstance(summary, RunSummary):
+        raise TypeError(f"the flow returned {summary!r}, not its summary")
     print("\n".join(summary.lines()))
     return 0 if summary.succeeded else 1
 

@@ -39,10 +39,6 @@ class DbtOutcome:
     counts: dict[str, int] = field(default_factory=dict)  # "<kind> <status>" -> n
     failures: list[CheckFailure] = field(default_factory=list)
     warnings: list[CheckFailure] = field(default_factory=list)
-    # Tables and views built, schema-qualified, with the roles granted SELECT on each.
-    built: dict[str, list[str]] = field(default_factory=dict)
-    # Those of `built` that are incremental, with their unique key's columns.
-    incremental: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def succeeded(self) -> bool:
@@ -123,19 +119,11 @@ def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
     counts: dict[str, int] = {}
     failures: list[CheckFailure] = []
     warnings: list[CheckFailure] = []
-    built: dict[str, list[str]] = {}
-    incremental: dict[str, list[str]] = {}
     for result in results or []:
         node = result.node
         kind = _KINDS.get(str(node.resource_type), str(node.resource_type))
         status = str(result.status)
         counts[f"{kind} {status}"] = counts.get(f"{kind} {status}", 0) + 1
-        if kind == "model" and status == "success":
-            relation = _relation_of(node.unique_id, manifest)
-            built[relation] = list((node.config.grants or {}).get("select", []))
-            if node.config.materialized == "incremental":
-                key = node.config.unique_key
-                incremental[relation] = [key] if isinstance(key, str) else list(key)
         warned = status == "warn"
         if status not in FAILED_STATUSES and not warned:
             continue
@@ -157,6 +145,4 @@ def summarise(command: str, results: Any, manifest: Any) -> DbtOutcome:
         counts=counts,
         failures=failures,
         warnings=warnings,
-        built=built,
-        incremental=incremental,
     )

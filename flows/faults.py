@@ -8,9 +8,7 @@ concurrency limit (one slot) from landing to publication; a second run waits for
 is refused with WarehouseBusy after GREENERY_WAREHOUSE_WAIT_MINUTES.
 """
 
-import hashlib
 import logging
-import os
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
@@ -26,10 +24,12 @@ from prefect.tasks import exponential_backoff
 
 from flows.console import say
 from flows.failures import RunStopped
-from flows.settings import duckdb_path
+from flows.settings import settings
 
-RETRIES = int(os.environ.get("GREENERY_WAREHOUSE_RETRIES", "3"))
-FIRST_RETRY_SECONDS = float(os.environ.get("GREENERY_WAREHOUSE_RETRY_SECONDS", "10"))
+# Read at import: tasks take their options when they are defined. A bad value stops the
+# import with a SettingsError, which python -m flows.daily reports before importing this.
+RETRIES = settings().warehouse_retries
+FIRST_RETRY_SECONDS = settings().warehouse_retry_seconds
 # How long a run waits for the warehouse before it says that another run holds it.
 FIRST_LOOK_SECONDS = 2
 # The shortest lease Prefect grants: a run killed while holding the warehouse blocks the
@@ -130,23 +130,11 @@ def gave_up_line(error: WarehouseUnavailable) -> str:
     return f"  {error}; gave up after {RETRIES + 1} attempts."
 
 
-def warehouse_limit_name(target: str) -> str:
-    """The concurrency limit standing for the warehouse a run writes: the DuckDB file on
-    dev, the Snowflake account's database on prod."""
-    if target == "dev":
-        path = duckdb_path()
-        digest = hashlib.sha256(str(path).encode()).hexdigest()[:8]
-        return f"greenery-warehouse duckdb {path.name} {digest}"
-    account = os.environ.get("SNOWFLAKE_ACCOUNT", "")
-    database = os.environ.get("SNOWFLAKE_DATABASE", "")
-    return f"greenery-warehouse snowflake {account}.{database}".lower()
-
-
 @contextmanager
-def exclusive_warehouse(target: str) -> Iterator[None]:
-    """Hold the warehouse's one slot for the duration, waiting for another run to finish."""
-    name = warehouse_limit_name(target)
-    wait_minutes = float(os.environ.get("GREENERY_WAREHOUSE_WAIT_MINUTES", "60"))
+def exclusive_warehouse(name: str) -> Iterator[None]:
+    """Hold the one slot of the warehouse's concurrency limit `name` (Warehouse.lock_name)
+    for the duration, waiting for another run to finish."""
+    wait_minutes = settings().warehouse_wait_minutes
     _ensure_limit(name)
     get_run_logger().info("Waiting for the warehouse (concurrency limit %r)", name)
     slot = ExitStack()

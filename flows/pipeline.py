@@ -4,30 +4,25 @@ line; the deployment in prefect.yaml runs it on a schedule."""
 
 import os
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import cast
 
-import duckdb
+from dbt.contracts.graph.manifest import Manifest
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 from prefect.utilities.annotations import quote
 
 from flows import snowflake
 from flows.console import say
-from flows.contracts import ContractReport, validate_marts, validate_snowflake_marts
+from flows.contracts import ContractReport
 from flows.contracts.site import add_dbt_docs, hosted, sync_to_bucket
-from flows.dbt_results import DbtOutcome
 from flows.failures import RunStopped, log_stops_without_traceback
 from flows.faults import WAREHOUSE_RETRIES, exclusive_warehouse, reaching_the_warehouse
 from flows.landing import LandingError, LandingResult, land_csv_export, land_generated
-from flows.landing.snowflake_copy import copy_raw_tables
-from flows.publication import (
-    audited_marts,
-    publish_duckdb,
-    publish_snowflake,
-    published_relation,
-)
+from flows.marts import Relation, checked_relations, marts
 from flows.reporting import (
     emit_dbt_failure_event,
     emit_landing_failure_event,
@@ -46,56 +41,31 @@ from flows.transform import (
     parse_project,
     run_dbt,
 )
-
-Target = Literal["dev", "prod"]
-
-
-@task(name="Land the shop's raw data", **WAREHOUSE_RETRIES)
-def land_raw_data(
-    target: Target,
-    as_of: date,
-    raw_dir: Path | None,
-    seed: int,
-    scale: int,
-    history_days: int,
-) -> LandingResult:
-    local = duckdb_path() if target == "dev" else snowflake_landing_path()
-    local.parent.mkdir(parents=True, exist_ok=True)
-    with reaching_the_warehouse("landing the raw data"), duckdb.connect(str(local)) as con:
-        if raw_dir is not None:
-            result = land_csv_export(con, raw_dir, as_of=as_of)
-        else:
-            result = land_generated(
-                con, as_of=as_of, seed=seed, scale=scale, history_days=history_days
-            )
-        if target == "prod":
-            with snowflake.connect() as warehouse:
-                copy_raw_tables(con, warehouse)
-    return result
+from flows.warehouse import Landing, Target, Warehouse, for_target
 
 
-@task(name="Validate the marts against their contracts", **WAREHOUSE_RETRIES)
-def validate_contracts(target: Target, build: DbtOutcome, full_refresh: bool) -> ContractReport:
-    """On DuckDB, a day's run validates what differs from the published marts (see
-    validate_marts); Snowflake validates whole tables, in the warehouse."""
+@task(name="Land the shop's raw data", cache_policy=NO_CACHE, **WAREHOUSE_RETRIES)
+def land_raw_data(warehouse: Warehouse, landing: Landing) -> LandingResult:
+    with reaching_the_warehouse("landing the raw data"):
+        return warehouse.land(landing)
+
+
+@task(name="Validate the marts against their contracts", cache_policy=NO_CACHE, **WAREHOUSE_RETRIES)
+def validate_contracts(
+    warehouse: Warehouse, relations: list[Relation], full_refresh: bool
+) -> ContractReport:
+    """A day's run validates what differs from the published marts, where the warehouse
+    can tell; a full refresh validates every table whole."""
     with reaching_the_warehouse("validating the marts"):
-        if target == "dev":
-            incremental = {published_relation(relation) for relation in build.incremental}
-            return validate_marts(
-                duckdb_path(), against_published=not full_refresh, incremental=incremental
-            )
-        return validate_snowflake_marts()
+        return warehouse.validate(relations, against_published=not full_refresh)
 
 
-@task(name="Publish the audited marts", **WAREHOUSE_RETRIES)
-def publish_marts(target: Target, build: DbtOutcome) -> list[str]:
-    marts = audited_marts(build.built)
+@task(name="Publish the audited marts", cache_policy=NO_CACHE, **WAREHOUSE_RETRIES)
+def publish_marts(
+    warehouse: Warehouse, relations: list[Relation], contracts: ContractReport
+) -> list[str]:
     with reaching_the_warehouse("publishing the marts"):
-        if target == "dev":
-            with duckdb.connect(str(duckdb_path())) as con:
-                return publish_duckdb(con, marts, keys=build.incremental)
-        with snowflake.connect() as con:
-            return publish_snowflake(con, marts)
+        return warehouse.publish(relations, contracts)
 
 
 @task(name="Publish the Data Docs site")
@@ -150,15 +120,15 @@ def greenery_daily(
     log_stops_without_traceback()
     summary = RunSummary(as_of=as_of or _today(), target=target, run_url=run_page_url())
     try:
-        _prepare(target, snowflake_credentials_block)
-        with exclusive_warehouse(target):
+        warehouse = _prepare(target, snowflake_credentials_block)
+        with exclusive_warehouse(warehouse.lock_name()):
             if not skip_landing:
                 say("Landing the shop's raw data")
-                summary.landing = _land(summary, raw_dir, seed, scale, history_days)
+                summary.landing = _land(warehouse, summary, raw_dir, seed, scale, history_days)
             # A CSV export replaces the raw tables whole: rows may have gone, which adding
             # to the incremental marts would keep. Generated days only add and update rows.
             replaced = summary.landing is not None and summary.landing.source == "csv"
-            _transform_and_validate(summary, full_refresh or replaced)
+            _transform_and_validate(warehouse, summary, full_refresh or replaced)
     except RunStopped as stopped:
         summary.stopped = stopped
     if summary.contracts:  # before anyone is sent a link to it
@@ -175,40 +145,54 @@ def greenery_daily(
     return summary
 
 
-def _prepare(target: Target, snowflake_credentials_block: str | None) -> None:
+def _prepare(target: Target, snowflake_credentials_block: str | None) -> Warehouse:
+    """The run's warehouse, its settings checked before any work starts."""
     os.environ[DUCKDB_PATH_ENV] = str(duckdb_path())  # dbt's dev profile reads it
     if snowflake_credentials_block:
         snowflake.use_credentials_block(snowflake_credentials_block)
-    if target == "prod":
-        snowflake.connection_parameters()  # names any missing setting before work starts
+    warehouse = for_target(target, duckdb_path(), snowflake_landing_path())
+    warehouse.check_settings()
+    return warehouse
 
 
 def _land(
-    summary: RunSummary, raw_dir: str | None, seed: int, scale: int, history_days: int
+    warehouse: Warehouse,
+    summary: RunSummary,
+    raw_dir: str | None,
+    seed: int,
+    scale: int,
+    history_days: int,
 ) -> LandingResult:
+    as_of = summary.as_of
+    landing: Landing = (
+        partial(land_csv_export, raw_dir=Path(raw_dir), as_of=as_of)
+        if raw_dir
+        else partial(land_generated, as_of=as_of, seed=seed, scale=scale, history_days=history_days)
+    )
     try:
-        return land_raw_data(
-            summary.target,
-            summary.as_of,
-            Path(raw_dir) if raw_dir else None,
-            seed,
-            scale,
-            history_days,
-        )
+        return land_raw_data(warehouse, landing)
     except LandingError as error:
         emit_landing_failure_event(error, summary.target, not_published_line("bad raw data"))
         raise
 
 
-def _transform_and_validate(summary: RunSummary, full_refresh: bool) -> None:
+def _unexamined(manifest: Manifest) -> Manifest:
+    """The manifest, for Prefect to pass to tasks without looking inside it (a tree of
+    thousands of objects); the tasks receive the manifest itself."""
+    return cast(Manifest, quote(manifest))
+
+
+def _transform_and_validate(warehouse: Warehouse, summary: RunSummary, full_refresh: bool) -> None:
     """Freshness and the raw data's checks → snapshot → build the marts into the audit
     schemas → contracts → publish. Stale or failing raw data stops before the snapshot, so
     history only records checked data; failing mart tests do not stop the contracts, so
     stakeholders get the whole picture; any failure stops publication."""
     as_of, target = summary.as_of, summary.target
     say("Checking the raw data")
-    # quote: Prefect need not look inside the manifest, a tree of thousands of objects.
-    manifest = quote(parse_project(as_of=as_of, target=target))
+    project = parse_project(as_of=as_of, target=target)
+    relations = checked_relations(project)
+    summary.marts = marts(project)
+    manifest = _unexamined(project)
     for step in (FRESHNESS, RAW_CHECKS):
         summary.dbt.append(run_dbt(step, as_of=as_of, target=target, manifest=manifest))
         if summary.failures:
@@ -218,15 +202,16 @@ def _transform_and_validate(summary: RunSummary, full_refresh: bool) -> None:
     if summary.failures:
         return
     say("Building and testing the marts")
-    build = run_dbt(
-        BUILD[target], as_of=as_of, target=target, manifest=manifest, full_refresh=full_refresh
+    summary.dbt.append(
+        run_dbt(
+            BUILD[target], as_of=as_of, target=target, manifest=manifest, full_refresh=full_refresh
+        )
     )
-    summary.dbt.append(build)
     say("Validating the marts against their contracts")
-    summary.contracts = contracts = validate_contracts(target, build, full_refresh)
+    summary.contracts = contracts = validate_contracts(warehouse, relations, full_refresh)
     if not summary.problems:
         say("Publishing the marts")
-        summary.published = publish_marts(target, build)
+        summary.published = publish_marts(warehouse, summary.marts, contracts)
     say("Documenting the project (dbt docs)")
     html = generate_dbt_docs(as_of=as_of, target=target, manifest=manifest)
     summary.dbt_docs = add_dbt_docs(contracts.docs_index.parent, html)

@@ -1,8 +1,7 @@
 """Record a run's check results in Prefect: artifacts for people, events for automations.
 
-Every GX suite emits `greenery.contract.passed` or `greenery.contract.failed`;
-every failed dbt test emits `greenery.contract.failed` too, with the same
-payload shape, so that one automation can tell stakeholders about either.
+The events, their resource and payload are declared in deployments/contract.py, which the
+automations and their notifications read too.
 """
 
 from typing import Any
@@ -12,21 +11,17 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 from prefect.utilities.urls import url_for
 
+from deployments.contract import (
+    CONTRACT_FAILED_EVENT,
+    CONTRACT_PASSED_EVENT,
+    ContractPayload,
+    FailedCheck,
+    table_resource,
+)
 from flows.contracts import ContractReport, SuiteResult
 from flows.contracts.report import UNCHANGED
 from flows.dbt_results import CheckFailure
 from flows.landing import LandingError
-
-PASSED = "greenery.contract.passed"
-FAILED = "greenery.contract.failed"
-
-
-def _table_resource(table: str, target: str) -> dict[str, str]:
-    return {
-        "prefect.resource.id": f"greenery.table.{table}",
-        "prefect.resource.name": table,
-        "greenery.target": target,  # dev (DuckDB) or prod (Snowflake)
-    }
 
 
 def _flow_run_related() -> list[dict[str, str]]:
@@ -46,89 +41,83 @@ def run_page_url() -> str | None:
     return url_for("flow-run", obj_id=flow_run.id) if flow_run.id else None
 
 
-def _emit(event: str, table: str, target: str, payload: dict[str, Any]) -> None:
+def _emit(event: str, target: str, payload: ContractPayload) -> None:
     emit_event(
         event=event,
-        resource=_table_resource(table, target),
+        resource=table_resource(payload.table, target),
         related=_flow_run_related(),
-        payload={**payload, "table": table, "flow_run_url": run_page_url()},
+        payload=payload.model_dump(mode="json"),
     )
 
 
 def emit_suite_event(suite: SuiteResult, docs_index: str, target: str, publication: str) -> None:
-    _emit(
-        PASSED if suite.success else FAILED,
-        suite.mart,
-        target,
-        {
-            "checker": "great_expectations",
-            "suite": suite.suite,
-            "summary": suite.describe(),
-            "expectations_evaluated": suite.evaluated,
-            "failed_checks": [
-                {
-                    "check": failure.expectation,
-                    "description": failure.description,
-                    "column": failure.column,
-                    "failing_rows": failure.unexpected_count,
-                    "sample_values": failure.sample_values,
-                    "failing_keys": failure.unexpected_keys,
-                }
-                for failure in suite.failures
-            ],
-            "data_docs_url": suite.docs_page or docs_index,
-            "publication": publication,
-        },
+    payload = ContractPayload(
+        checker="great_expectations",
+        table=suite.mart,
+        summary=suite.describe(),
+        suite=suite.suite,
+        expectations_evaluated=suite.evaluated,
+        failed_checks=[
+            FailedCheck(
+                check=failure.expectation,
+                description=failure.description,
+                column=failure.column,
+                failing_rows=failure.unexpected_count,
+                sample_values=failure.sample_values,
+                failing_keys=failure.unexpected_keys,
+            )
+            for failure in suite.failures
+        ],
+        data_docs_url=suite.docs_page or docs_index,
+        publication=publication,
+        flow_run_url=run_page_url(),
     )
+    _emit(CONTRACT_PASSED_EVENT if suite.success else CONTRACT_FAILED_EVENT, target, payload)
 
 
 def emit_dbt_failure_event(failure: CheckFailure, target: str, publication: str) -> None:
-    _emit(
-        FAILED,
-        failure.relation,
-        target,
-        {
-            "checker": "dbt",
-            "summary": failure.describe(),
-            "failed_checks": [
-                {
-                    "check": failure.check,
-                    "description": f"dbt {failure.kind} {failure.node}",
-                    "column": failure.column,
-                    "failing_rows": failure.failing_rows,
-                    "sample_values": [],
-                }
-            ],
-            "data_docs_url": None,
-            "publication": publication,
-        },
+    payload = ContractPayload(
+        checker="dbt",
+        table=failure.relation,
+        summary=failure.describe(),
+        failed_checks=[
+            FailedCheck(
+                check=failure.check,
+                description=f"dbt {failure.kind} {failure.node}",
+                column=failure.column,
+                failing_rows=failure.failing_rows,
+                sample_values=[],
+            )
+        ],
+        data_docs_url=None,
+        publication=publication,
+        flow_run_url=run_page_url(),
     )
+    _emit(CONTRACT_FAILED_EVENT, target, payload)
 
 
 def emit_landing_failure_event(error: LandingError, target: str, publication: str) -> None:
     """Bad input stopped the landing: nothing reached the warehouse."""
     problems = [line.removeprefix("- ") for line in str(error).splitlines()[1:]]
-    _emit(
-        FAILED,
-        "raw",
-        target,
-        {
-            "checker": "landing",
-            "summary": str(error),
-            "failed_checks": [
-                {
-                    "check": "landing",
-                    "description": problem,
-                    "column": None,
-                    "failing_rows": None,
-                    "sample_values": [],
-                }
-                for problem in problems or [str(error)]
-            ],
-            "data_docs_url": None,
-            "publication": publication,
-        },
+    payload = ContractPayload(
+        checker="landing",
+        table="raw",
+        summary=str(error),
+        failed_checks=[
+            FailedCheck(
+                check="landing",
+                description=problem,
+                column=None,
+                failing_rows=None,
+                sample_values=[],
+            )
+            for problem in problems or [str(error)]
+        ],
+        data_docs_url=None,
+        publication=publication,
+        flow_run_url=run_page_url(),
     )
+    _emit(CONTRACT_FAILED_EVENT, target, payload)
 
 
 def contracts_markdown(report: ContractReport, publication: str, dbt_docs: str | None) -> str:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from flows.failures import UsageError
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flows.settings import SettingsError, env_var, read
 
 # The connector and prefect-snowflake take seconds to import, and a run on DuckDB never
 # needs them: they are imported where Snowflake is used.
@@ -21,54 +24,70 @@ if TYPE_CHECKING:
     from snowflake.connector import SnowflakeConnection
     from snowflake.connector.cursor import SnowflakeCursor
 
-REQUIRED = (
-    "SNOWFLAKE_ACCOUNT",
-    "SNOWFLAKE_USER",
-    "SNOWFLAKE_ROLE",
-    "SNOWFLAKE_WAREHOUSE",
-    "SNOWFLAKE_DATABASE",
-)
 # Seconds before a statement or login gives up, instead of the connector's endless retries.
 NETWORK_TIMEOUT = 120
 
 
-class SnowflakeSettingsError(UsageError):
-    """The environment does not say how to reach Snowflake."""
+class SnowflakeSettings(BaseSettings):
+    """The SNOWFLAKE_* variables. None is required to start a run: only the prod target
+    needs them, after a credentials block may have filled them in (connection_parameters
+    names those missing)."""
+
+    model_config = SettingsConfigDict(env_prefix="SNOWFLAKE_", env_ignore_empty=True, frozen=True)
+
+    account: str | None = Field(None, description="the account identifier, org-account")
+    user: str | None = Field(None, description="the user the pipeline logs in as")
+    role: str | None = Field(None, description="the role the pipeline works as")
+    warehouse: str | None = Field(None, description="the virtual warehouse queries run on")
+    database: str | None = Field(None, description="the database holding the schemas")
+    password: SecretStr | None = Field(None, description="the user's password")
+    private_key_path: str | None = Field(
+        None, description="a private key file for key-pair authentication (wins over password)"
+    )
+    private_key_passphrase: SecretStr | None = Field(
+        None, description="the private key file's passphrase"
+    )
+    # A non-default endpoint: a private link, or the emulator the tests start.
+    host: str | None = Field(None, description="a host name")
+    port: int | None = Field(None, ge=1, le=65535, description="a port number, 1 to 65535")
+    protocol: Literal["http", "https"] | None = Field(None, description="http or https")
+
+
+REQUIRED = ("account", "user", "role", "warehouse", "database")
+
+
+def snowflake_settings() -> SnowflakeSettings:
+    return read(SnowflakeSettings)
 
 
 def connection_parameters() -> dict[str, Any]:
     """Keyword arguments for snowflake.connector.connect, from SNOWFLAKE_* variables."""
-    missing = [name for name in REQUIRED if not os.environ.get(name)]
-    if not (os.environ.get("SNOWFLAKE_PASSWORD") or os.environ.get("SNOWFLAKE_PRIVATE_KEY_PATH")):
+    env = snowflake_settings()
+    missing = [env_var(SnowflakeSettings, name) for name in REQUIRED if not getattr(env, name)]
+    if not (env.password or env.private_key_path):
         missing.append("SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH")
     if missing:
-        raise SnowflakeSettingsError(
+        raise SettingsError(
             "The prod target (Snowflake) needs these environment variables, or a "
             f"SnowflakeCredentials block: {', '.join(missing)} not set."
         )
     parameters: dict[str, Any] = {
-        "account": os.environ["SNOWFLAKE_ACCOUNT"],
-        "user": os.environ["SNOWFLAKE_USER"],
-        "role": os.environ["SNOWFLAKE_ROLE"],
-        "warehouse": os.environ["SNOWFLAKE_WAREHOUSE"],
-        "database": os.environ["SNOWFLAKE_DATABASE"],
+        "account": env.account,
+        "user": env.user,
+        "role": env.role,
+        "warehouse": env.warehouse,
+        "database": env.database,
         "network_timeout": NETWORK_TIMEOUT,
         "login_timeout": NETWORK_TIMEOUT,
     }
-    if key_path := os.environ.get("SNOWFLAKE_PRIVATE_KEY_PATH"):
-        parameters["private_key_file"] = key_path
-        if passphrase := os.environ.get("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"):
-            parameters["private_key_file_pwd"] = passphrase
-    else:
-        parameters["password"] = os.environ["SNOWFLAKE_PASSWORD"]
-    # A non-default endpoint: a private link, or the emulator the tests start.
-    if host := os.environ.get("SNOWFLAKE_HOST"):
-        parameters["host"] = host
-    if port := os.environ.get("SNOWFLAKE_PORT"):
-        parameters["port"] = int(port)
-    if protocol := os.environ.get("SNOWFLAKE_PROTOCOL"):
-        parameters["protocol"] = protocol
-    return parameters
+    if env.private_key_path:
+        parameters["private_key_file"] = env.private_key_path
+        if env.private_key_passphrase:
+            parameters["private_key_file_pwd"] = env.private_key_passphrase.get_secret_value()
+    elif env.password:
+        parameters["password"] = env.password.get_secret_value()
+    optional = {"host": env.host, "port": env.port, "protocol": env.protocol}
+    return parameters | {name: value for name, value in optional.items() if value is not None}
 
 
 def connect() -> SnowflakeConnection:

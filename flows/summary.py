@@ -10,7 +10,7 @@ from flows.dbt_results import CheckFailure, DbtOutcome
 from flows.failures import RunStopped, UsageError
 from flows.faults import WarehouseUnavailable, gave_up_line
 from flows.landing import LandingError, LandingResult
-from flows.publication import AUDIT_PREFIX, PUBLISHED_SCHEMAS
+from flows.marts import Relation
 from flows.transform import DbtCouldNotRun
 
 
@@ -21,6 +21,7 @@ class RunSummary:
     landing: LandingResult | None = None
     dbt: list[DbtOutcome] = field(default_factory=list)
     contracts: ContractReport | None = None
+    marts: list[Relation] = field(default_factory=list)  # what the dbt project publishes
     published: list[str] | None = None  # the marts published; None when nothing was
     stopped: RunStopped | None = None  # what stopped the run before its checks were done
     run_url: str | None = None  # the run's page in the Prefect UI, when a UI is configured
@@ -120,13 +121,13 @@ class RunSummary:
             lines = [
                 f"{self._title()}: FAILED, dbt could not run",
                 f"  {error}",
-                not_published_line("dbt could not run"),
+                not_published_line("dbt could not run", self.marts),
             ]
         elif isinstance(error, WarehouseUnavailable):
             lines = [
                 f"{self._title()}: FAILED, the warehouse could not be reached",
                 gave_up_line(error),
-                not_published_line("warehouse unavailable"),
+                not_published_line("warehouse unavailable", self.marts),
             ]
         else:
             lines = [f"{self._title()}: FAILED before starting", f"  {error}"]
@@ -139,7 +140,8 @@ class RunSummary:
             return f"Published: {len(self.published)} marts to {', '.join(schemas)}"
         failed = len(self.problems)
         return not_published_line(
-            f"{failed} failed check{'' if failed == 1 else 's'}" if failed else "stopped"
+            f"{failed} failed check{'' if failed == 1 else 's'}" if failed else "stopped",
+            self.marts,
         )
 
 
@@ -154,9 +156,14 @@ def _scopes(suites: list[SuiteResult]) -> str:
     return f" ({said}, since the last publication)" if said else ""
 
 
-def not_published_line(reason: str) -> str:
+def not_published_line(reason: str, marts: list[Relation] | None = None) -> str:
+    """Nothing was published, and where readers and today's marts are; before the dbt
+    project is read, which marts there are is not known yet."""
+    if not marts:
+        return f"NOT published ({reason}): every mart keeps its last good version"
+    published = sorted({mart.schema for mart in marts})
+    audit = sorted({mart.built_in for mart in marts})
     return (
-        f"NOT published ({reason}): {', '.join(PUBLISHED_SCHEMAS)} keep their last good"
-        f" version; today's marts, as far as built, are in"
-        f" {', '.join(AUDIT_PREFIX + schema for schema in PUBLISHED_SCHEMAS)}"
+        f"NOT published ({reason}): {', '.join(published)} keep their last good"
+        f" version; today's marts, as far as built, are in {', '.join(audit)}"
     )

@@ -68,7 +68,10 @@ def parse_project(*, as_of: date, target: str) -> Manifest:
     """The dbt project's manifest for the run: parsed once, and written to the target
     folder once, rather than twice by every step (a second each)."""
     os.environ[AS_OF_ENV] = as_of.isoformat()  # macros/as_of.sql reads it
-    return invoke_without_node_tasks(["parse", "--target", target]).result
+    manifest = invoke_without_node_tasks(["parse", "--target", target]).result
+    if not isinstance(manifest, Manifest):
+        raise DbtCouldNotRun(f"dbt parse gave no manifest: {manifest!r}")
+    return manifest
 
 
 @task(name="Run dbt", task_run_name=_task_run_name, cache_policy=NO_CACHE, **WAREHOUSE_RETRIES)

@@ -3,8 +3,10 @@ DuckDB (dev) and on the Snowflake emulator (prod)."""
 
 import contextlib
 import fcntl
+import functools
 import io
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -14,17 +16,27 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
+from dbt.contracts.graph.manifest import Manifest
 from prefect.testing.utilities import prefect_test_harness
 
 from flows import daily, snowflake
-from flows.publication import PUBLISHED_SCHEMAS
-from flows.settings import DUCKDB_PATH_ENV, GX_DIR_ENV, REPO_ROOT, SNOWFLAKE_LANDING_PATH_ENV
+from flows.contracts import ContractReport
+from flows.marts import Relation, checked_relations, parse_manifest
+from flows.settings import (
+    DUCKDB_PATH_ENV,
+    GX_DIR_ENV,
+    REPO_ROOT,
+    SNOWFLAKE_LANDING_PATH_ENV,
+)
+from flows.warehouse.duckdb import DuckDBWarehouse
 from tests.servers import snowflake_emulator
 
 AS_OF = date(2024, 3, 3)
 # Modules whose tests read the prod run on the Snowflake emulator: one worker builds it.
 ON_SNOWFLAKE_RUN = {"tests/test_marts.py", "tests/test_snowflake.py"}
 SEED = "7"  # the generator's seed of the shared runs below; tests that go on from them use it
+# The business units of dbt_project/models/marts/, where their marts are published.
+PUBLISHED_SCHEMAS = ("core", "marketing", "product")
 
 
 # The longest modules, started first so that the workers finish about together.
@@ -35,6 +47,7 @@ LONGEST_FIRST = [
     "tests/test_snowflake.py",
     "tests/test_bad_inputs.py",
     "tests/test_end_to_end.py",
+    "tests/test_new_mart.py",
     "tests/test_command_line.py",
     "tests/test_automations.py",
     "tests/test_daily_flow.py",
@@ -149,6 +162,24 @@ def raw_counts(warehouse: Path) -> dict[str, int]:
             name: con.execute(f"select count(*) from raw.{name}").fetchall()[0][0]
             for (name,) in tables
         }
+
+
+@functools.cache
+def project_manifest() -> Manifest:
+    """The dbt project's manifest, parsed once a worker."""
+    return parse_manifest(Path(tempfile.mkdtemp(prefix="greenery-manifest-")))
+
+
+def project_relations() -> list[Relation]:
+    """The tables with a contract, as a run reads them from the manifest."""
+    return checked_relations(project_manifest())
+
+
+def validate_marts(warehouse: Path, *, against_published: bool = False) -> ContractReport:
+    """The contracts of the DuckDB file's audit tables, as a run validates them."""
+    return DuckDBWarehouse(warehouse).validate(
+        project_relations(), against_published=against_published
+    )
 
 
 def published_marts(

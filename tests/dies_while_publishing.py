@@ -9,7 +9,10 @@ from typing import Any
 
 import duckdb
 
-from flows import daily, pipeline
+from flows import daily
+from flows.contracts import ContractReport
+from flows.marts import Relation
+from flows.warehouse.duckdb import DuckDBWarehouse
 
 
 class _DiesHalfway:
@@ -30,16 +33,24 @@ class _DiesHalfway:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._con, name)
 
+    def __enter__(self) -> "_DiesHalfway":
+        return self
 
-_publish = pipeline.publish_duckdb
+    def __exit__(self, *exc: object) -> None:
+        self._con.close()
+
+
+_publish = DuckDBWarehouse.publish
 
 
 def _publish_and_die(
-    con: duckdb.DuckDBPyConnection, marts: dict[str, list[str]], keys: dict[str, list[str]]
+    warehouse: DuckDBWarehouse, marts: list[Relation], contracts: ContractReport
 ) -> list[str]:
-    return _publish(_DiesHalfway(con, after=len(marts) // 2), marts, keys)  # type: ignore[arg-type]
+    connection = duckdb.connect(str(warehouse.path))
+    DuckDBWarehouse.connect = lambda self: _DiesHalfway(connection, after=len(marts) // 2)  # type: ignore[assignment,method-assign,return-value]
+    return _publish(warehouse, marts, contracts)
 
 
 if __name__ == "__main__":
-    pipeline.publish_duckdb = _publish_and_die
+    DuckDBWarehouse.publish = _publish_and_die  # type: ignore[method-assign]
     sys.exit(daily.main())

@@ -17,7 +17,8 @@ from flows.settings import REPO_ROOT
 from tests.conftest import SEED
 from tests.servers import client_env, prefect_server
 
-BUILDING_A_MART = "START sql table model audit_"  # a dbt line logged at info
+BUILDING_A_MART = "START sql table model audit_"  # dbt lines logged at info
+CHECKING_THE_RAW_DATA = "START sql view model staging."
 RUN_TIMEOUT = 600
 
 

@@ -23,7 +23,7 @@ from prefect.events.worker import EventsWorker
 
 from flows.landing import land_generated, write_csv_export
 from flows.landing.raw_schema import RAW_TABLES
-from flows.landing.warehouse import replace_rows
+from flows.landing.raw_tables import replace_rows
 from tests.conftest import AS_OF, PipelineRun, copy_warehouse, published_marts, run_pipeline
 from tests.events import Event, wait_for_events
 

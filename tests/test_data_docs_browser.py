@@ -9,9 +9,9 @@ import duckdb
 import pytest
 from playwright.sync_api import Page, expect
 
-from flows.contracts import ContractReport, validate_marts
+from flows.contracts import ContractReport
 from tests.browser import OfflineBrowser, offline_browser
-from tests.conftest import PipelineRun, copy_warehouse
+from tests.conftest import PipelineRun, copy_warehouse, validate_marts
 from tests.test_contracts import MARTS, break_page_urls, gx_project  # noqa: F401
 
 

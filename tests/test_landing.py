@@ -11,7 +11,7 @@ import pytest
 from flows.failures import UsageError
 from flows.landing import land_csv_export, land_generated
 from flows.landing.raw_schema import RAW_TABLES
-from flows.landing.warehouse import upsert
+from flows.landing.raw_tables import upsert
 
 AS_OF = date(2021, 2, 12)
 NEXT_DAY = AS_OF + timedelta(days=1)

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from prefect.settings import PREFECT_API_URL
 
-from flows.publication import AUDIT_PREFIX, PUBLISHED_SCHEMAS
-from tests.conftest import AS_OF, PipelineRun, published_marts, run_pipeline
+from tests.conftest import AS_OF, PUBLISHED_SCHEMAS, PipelineRun, published_marts, run_pipeline
 from tests.exports import break_page_urls, export_with
 
+AUDIT_PREFIX = "audit_"
 AUDIT_SCHEMAS = tuple(AUDIT_PREFIX + schema for schema in PUBLISHED_SCHEMAS)
 
 

@@ -195,43 +195,57 @@ def test_a_credentials_block_connects_to_snowflake(
             assert con.cursor().execute("select 1").fetchall() == [(1,)]
 
 
-@pytest.mark.parametrize(
-    ("variable", "model"),
-    [
-        ("GREENERY_CORE_READERS", "model.greenery.fact_orders"),
-        ("GREENERY_MARKETING_READERS", "model.greenery.repeat_rate"),
-        ("GREENERY_PRODUCT_READERS", "model.greenery.fact_page_views"),
-        ("GREENERY_SNAPSHOTS_READERS", "snapshot.greenery.orders_snapshot"),
-    ],
-)
-def test_each_business_unit_grants_select_to_its_readers(
-    variable: str, model: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(variable, "analyst, reporting_bi")
-    target = tmp_path / "target"
+def _compiled(jinja: str, tmp_path: Path) -> str:
+    """What dbt renders `jinja` to in the project (on the dev target: no warehouse needed)."""
     result = dbtRunner().invoke(
         [
-            "parse",
+            "compile",
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",
             str(DBT_PROJECT_DIR),
             "--target-path",
-            str(target),
+            str(tmp_path / "target"),
             "--quiet",
+            "--inline",
+            jinja,
         ]
     )
     assert result.success, result.exception
-    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
-    assert nodes[model]["config"]["grants"] == {"select": ["analyst", "reporting_bi"]}
-    others = [
-        node["unique_id"]
-        for node in nodes.values()
-        if node["resource_type"] in ("model", "snapshot")
-        and node["config"]["grants"]
-        and node["config"]["schema"] != nodes[model]["config"]["schema"]
+    return result.result.results[0].node.compiled_code
+
+
+def test_each_business_unit_grants_select_on_its_published_schema_to_its_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One macro grants every unit (a folder under models/marts/, and the snapshots) to the
+    roles in GREENERY_<UNIT>_READERS: its published schema, never its audit schema."""
+    monkeypatch.setenv("GREENERY_DUCKDB_PATH", str(tmp_path / "greenery.duckdb"))
+    monkeypatch.setenv("GREENERY_MARKETING_READERS", "analyst, reporting_bi")
+    monkeypatch.setenv("GREENERY_SNAPSHOTS_READERS", "auditor")
+    compiled = _compiled(
+        "{% for schema in readable_schemas() %}"
+        "{{ schema }}: {{ reader_grants(schema) | join('; ') }}\n"
+        "{% endfor %}",
+        tmp_path,
+    )
+    grants = dict(line.split(": ", 1) for line in compiled.strip().splitlines())
+    assert set(grants) == {"core", "marketing", "product", "snapshots"}
+    assert grants["core"] == grants["product"] == ""
+    database = "greenery"  # the DuckDB file's name on the dev target
+    assert grants["marketing"].split("; ") == [
+        f"create schema if not exists {database}.marketing with managed access",
+        *(
+            statement
+            for role in ("analyst", "reporting_bi")
+            for statement in (
+                f"grant usage on schema {database}.marketing to role {role}",
+                f"grant select on all tables in schema {database}.marketing to role {role}",
+                f"grant select on future tables in schema {database}.marketing to role {role}",
+            )
+        ),
     ]
-    assert others == [], "other business units' tables are not granted"
+    assert "to role auditor" in grants["snapshots"] and "audit_" not in compiled
 
 
 def test_snapshots_are_stamped_with_the_end_of_the_as_of_day(snowflake_run: PipelineRun) -> None:

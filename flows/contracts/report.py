@@ -1,7 +1,7 @@
 """The contract report: what failed, in words a stakeholder understands, from GX's results."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -9,8 +9,8 @@ from great_expectations.core import ExpectationSuiteValidationResult, Expectatio
 
 MAX_SAMPLE_VALUES = 5
 MAX_UNEXPECTED_KEYS = 200
-# Columns holding personal data: their values never leave the warehouse in a report.
-PERSONAL_DATA_COLUMNS = frozenset({"first_name", "last_name", "email", "phone_number", "address"})
+# Shown instead of the values of personal-data columns (marked in the models' YAML):
+# they never leave the warehouse in a report.
 MASKED = "(personal data, not shown)"
 
 
@@ -88,6 +88,8 @@ class ContractReport:
     suites: list[SuiteResult]
     docs_index: Path  # the local Data Docs site's index.html
     docs_url: str  # where people open the site's index (site.link)
+    # Each suite the run validated with, by name: a fingerprint of its expectations.
+    fingerprints: dict[str, str] = field(default_factory=dict)
 
     @property
     def success(self) -> bool:
@@ -95,7 +97,11 @@ class ContractReport:
 
 
 def suite_result(
-    mart: str, validation: ExpectationSuiteValidationResult, docs_page: str | None, batch: Batch
+    mart: str,
+    validation: ExpectationSuiteValidationResult,
+    docs_page: str | None,
+    batch: Batch,
+    personal_columns: frozenset[str] = frozenset(),
 ) -> SuiteResult:
     statistics = validation.statistics
     return SuiteResult(
@@ -106,7 +112,9 @@ def suite_result(
         success=validation.success,
         docs_page=docs_page,
         failures=[
-            _failed_expectation(result) for result in validation.results if not result.success
+            _failed_expectation(result, personal_columns)
+            for result in validation.results
+            if not result.success
         ],
         batch=batch,
     )
@@ -131,11 +139,15 @@ def unchanged_result(mart: str, suite: str, batch: Batch) -> SuiteResult:
     return SuiteResult(mart, suite, 0, 0, True, None, [], batch)
 
 
-def _failed_expectation(result: ExpectationValidationResult) -> FailedExpectation:
+def _failed_expectation(
+    result: ExpectationValidationResult, personal_columns: frozenset[str]
+) -> FailedExpectation:
     config = result.expectation_config
+    if config is None:
+        raise ValueError("GX returned a validation result without its expectation")
     details: dict[str, Any] = result.result or {}
     column = _columns(config.kwargs)
-    personal = bool(PERSONAL_DATA_COLUMNS & set((column or "").split(", ")))
+    personal = bool(personal_columns & set((column or "").split(", ")))
     samples = _samples(details)
     return FailedExpectation(
         expectation=config.type,

@@ -6,22 +6,17 @@ Each run's outcome stays in Prefect (its artifacts and events); Data Docs keep t
 `GREENERY_CONTRACT_RUNS_KEPT` runs, today's included.
 """
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from great_expectations.data_context import AbstractDataContext
 from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
 
-RUNS_KEPT_ENV = "GREENERY_CONTRACT_RUNS_KEPT"
-DEFAULT_RUNS_KEPT = 14  # two weeks of daily runs: last week's and this week's
+from flows.settings import settings
 
 
 def runs_kept() -> int:
-    value = os.environ.get(RUNS_KEPT_ENV) or str(DEFAULT_RUNS_KEPT)
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{RUNS_KEPT_ENV} must be a whole number of at least 1, not {value!r}")
-    return int(value)
+    return settings().contract_runs_kept
 
 
 def make_room(
@@ -31,7 +26,7 @@ def make_room(
     pages (`page_of` a result's page), so that with the coming run `runs` are kept. A run
     is a run time: every mart's checkpoint in one run shares it."""
     store = context.validation_results_store
-    keys: list[ValidationResultIdentifier] = store.list_keys()
+    keys = [key for key in store.list_keys() if isinstance(key, ValidationResultIdentifier)]
     latest = sorted({key.run_id.run_time for key in keys}, reverse=True)[: runs - 1]
     old = [key for key in keys if key.run_id.run_time not in latest]
     for key in old:

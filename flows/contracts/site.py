@@ -16,21 +16,18 @@ the page's path; without it, links are the local files.
 
 import hashlib
 import mimetypes
-import os
 from pathlib import Path
 from urllib.parse import quote
 
 from flows.failures import RunStopped
+from flows.settings import settings
 
-BUCKET_ENV = "GREENERY_DATA_DOCS_BUCKET"
-PREFIX_ENV = "GREENERY_DATA_DOCS_PREFIX"
-URL_ENV = "GREENERY_DATA_DOCS_URL"
 DBT_DOCS = Path("dbt", "index.html")  # dbt's docs, from the site's root
 
 
 def link(page: Path, site_root: Path) -> str:
     """The address people open a page of the local site at (see the module's docstring)."""
-    base = os.environ.get(URL_ENV)
+    base = settings().data_docs_url
     if not base:
         return page.as_uri()
     return f"{base.rstrip('/')}/{quote(page.relative_to(site_root).as_posix())}"
@@ -50,22 +47,27 @@ class SiteNotPublished(RunStopped):
 
 
 def hosted() -> bool:
-    return bool(os.environ.get(BUCKET_ENV))
+    return settings().data_docs_bucket is not None
 
 
 def sync_to_bucket(site_root: Path) -> int:
     """Make the bucket's copy of the site match `site_root`; returns the files uploaded."""
     from botocore.exceptions import BotoCoreError, ClientError  # only a hosted site needs them
 
-    bucket = os.environ[BUCKET_ENV]
-    prefix = os.environ.get(PREFIX_ENV, "").strip("/")
+    env = settings()
+    bucket = env.data_docs_bucket
+    if not bucket:
+        raise SiteNotPublished(
+            "no bucket to publish the Data Docs site to: GREENERY_DATA_DOCS_BUCKET"
+        )
+    prefix = env.data_docs_prefix.strip("/")
     prefix = f"{prefix}/" if prefix else ""
     try:
         return _sync(site_root, bucket, prefix)
     except (BotoCoreError, ClientError) as error:
         raise SiteNotPublished(
             f"the Data Docs site could not be uploaded to s3://{bucket}/{prefix}: {error}"
-            f" (check {BUCKET_ENV}, AWS_ENDPOINT_URL and the AWS_* credentials)"
+            " (check GREENERY_DATA_DOCS_BUCKET, AWS_ENDPOINT_URL and the AWS_* credentials)"
         ) from error
 
 

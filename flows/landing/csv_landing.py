@@ -9,8 +9,9 @@ from flows.failures import UsageError
 from flows.landing.csv_parsing import read_export
 from flows.landing.landing_log import LandingRecord, last_landing, record_landing
 from flows.landing.raw_schema import RAW_TABLES
+from flows.landing.raw_tables import count_rows, ensure_raw_tables, replace_rows
 from flows.landing.result import LandingResult
-from flows.landing.warehouse import count_rows, ensure_raw_tables, replace_rows, transaction
+from flows.warehouse.duckdb import transaction
 
 SOURCE = "csv"
 

@@ -6,7 +6,7 @@ import duckdb
 
 from flows.landing.errors import LandingError
 from flows.landing.raw_schema import RAW_SCHEMA, RAW_TABLES, Column
-from flows.landing.warehouse import table_exists
+from flows.landing.raw_tables import table_exists
 
 
 def write_csv_export(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:

@@ -9,8 +9,9 @@ from flows.landing.generator.simulation import simulate
 from flows.landing.generator.state import ShopState, load_state
 from flows.landing.landing_log import LandingRecord, last_landing, record_landing
 from flows.landing.raw_schema import RAW_TABLES
+from flows.landing.raw_tables import count_rows, ensure_raw_tables, upsert
 from flows.landing.result import LandingResult
-from flows.landing.warehouse import count_rows, ensure_raw_tables, transaction, upsert
+from flows.warehouse.duckdb import transaction
 
 SOURCE = "generator"
 FRESH_WAREHOUSE_HINT = (
@@ -39,8 +40,8 @@ def land_generated(
             _check_nothing_landed(con)
             origin = first_day = as_of - timedelta(days=history_days - 1)
         else:
-            _check_same_generator(previous, seed, scale)
-            origin, first_day = previous.origin, previous.days[-1] + timedelta(days=1)
+            origin = _same_generator_origin(previous, seed, scale)
+            first_day = previous.days[-1] + timedelta(days=1)
         days = [
             first_day + timedelta(days=offset) for offset in range((as_of - first_day).days + 1)
         ]
@@ -87,8 +88,9 @@ def _check_nothing_landed(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def _check_same_generator(previous: LandingRecord, seed: int, scale: int) -> None:
-    if previous.source != SOURCE:
+def _same_generator_origin(previous: LandingRecord, seed: int, scale: int) -> date:
+    """The first day the generator made, if the last landing is the same generator's."""
+    if previous.source != SOURCE or previous.origin is None:
         raise UsageError(
             f"The warehouse last landed a CSV export (as of {previous.as_of}, from"
             f" {previous.raw_dir}); generated days cannot be added on top of it."
@@ -101,3 +103,4 @@ def _check_same_generator(previous: LandingRecord, seed: int, scale: int) -> Non
             f" mixing them would make an inconsistent shop. Rerun with seed"
             f" {previous.seed} and scale {previous.scale}, or: {FRESH_WAREHOUSE_HINT}"
         )
+    return previous.origin

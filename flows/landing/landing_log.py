@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import duckdb
 
 from flows.landing.raw_schema import RAW_SCHEMA
-from flows.landing.warehouse import table_exists
+from flows.landing.raw_tables import table_exists
 
 LOG_TABLE = "landing_log"
 _QUALIFIED = f"{RAW_SCHEMA}.{LOG_TABLE}"

@@ -42,7 +42,8 @@ sessions as (
         count(case when event_type = 'add_to_cart' then 1 end) as add_to_carts,
         count(case when event_type = 'checkout' then 1 end) as checkouts,
         count(case when event_type = 'package_shipped' then 1 end) as packages_shipped,
-        count(distinct case when event_type = 'page_view' then product_id end) as distinct_products_viewed,
+        count(distinct case when event_type = 'page_view' then product_id end)
+            as distinct_products_viewed,
         max(case when event_type = 'checkout' then order_id end) as order_id
 
     from events
@@ -57,8 +58,11 @@ final as (
         user_id,
         session_started_at,
         session_ended_at,
-        round({{ dbt.datediff('session_started_at', 'session_ended_at', 'second') }} / 60.0, 2)
-            as session_length_minutes,
+        round(
+            {{ dbt.datediff('session_started_at', 'session_ended_at', 'second') }}
+            / 60.0,
+            2
+        ) as session_length_minutes,
         page_views,
         add_to_carts,
         checkouts,

@@ -10,7 +10,7 @@ final as (
 
     select
         product_id,
-        product_name as name,
+        product_name as name,  -- noqa: RF04
         price,
         inventory
 

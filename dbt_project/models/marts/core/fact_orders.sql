@@ -63,7 +63,8 @@ changed_orders as (
         on orders.promo_id = promos.promo_id
     left join built
         on orders.order_id = built.order_id
-    where built.order_id is null
+    where
+        built.order_id is null
         or orders.user_id is distinct from built.user_id
         or orders.promo_id is distinct from built.promo_id
         or coalesce(promos.discount, 0) is distinct from built.promo_discount
@@ -126,7 +127,10 @@ final as (
     left join checkouts
         on orders.order_id = checkouts.order_id
     {% if is_incremental() %}
-    where orders.user_id in (select user_id from customers_with_changed_orders)
+    where
+        orders.user_id in (
+            select customers_with_changed_orders.user_id from customers_with_changed_orders
+        )
     {% endif %}
 
 )

@@ -44,7 +44,7 @@ behaviour_before_first_order as (
     from first_orders
     inner join sessions
         on first_orders.user_id = sessions.user_id
-        and sessions.session_started_at <= first_orders.created_at
+        and first_orders.created_at >= sessions.session_started_at
     group by first_orders.user_id
 
 ),

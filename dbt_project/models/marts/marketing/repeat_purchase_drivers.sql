@@ -33,8 +33,7 @@ first_orders as (
 
 all_buyers as (
 
-    select
-        count(case when is_repeat_buyer then 1 end) * 1.0 / count(*) as repeat_rate
+    select count(case when is_repeat_buyer then 1 end) * 1.0 / count(*) as repeat_rate
 
     from first_orders
 

@@ -34,14 +34,23 @@ users as (
 
 built_products as (
 
-    select distinct product_id, product_name, product_price
+    select distinct
+        product_id,
+        product_name,
+        product_price
+
     from {{ this }}
 
 ),
 
 built_viewers as (
 
-    select distinct user_id, state, country, user_created_at
+    select distinct
+        user_id,
+        state,
+        country,
+        user_created_at
+
     from {{ this }}
 
 ),
@@ -53,7 +62,8 @@ changed_products as (
     from built_products
     left join products
         on built_products.product_id = products.product_id
-    where built_products.product_name is distinct from products.name
+    where
+        built_products.product_name is distinct from products.name
         or built_products.product_price is distinct from products.price
 
 ),
@@ -65,7 +75,8 @@ changed_viewers as (
     from built_viewers
     left join users
         on built_viewers.user_id = users.user_id
-    where built_viewers.state is distinct from users.state
+    where
+        built_viewers.state is distinct from users.state
         or built_viewers.country is distinct from users.country
         or built_viewers.user_created_at is distinct from users.created_at
 
@@ -80,8 +91,8 @@ page_views as (
     {% if is_incremental() %}
         and (
             created_at >= {{ reread_from('viewed_at') }}
-            or product_id in (select product_id from changed_products)
-            or user_id in (select user_id from changed_viewers)
+            or product_id in (select changed_products.product_id from changed_products)
+            or user_id in (select changed_viewers.user_id from changed_viewers)
         )
     {% endif %}
 
