@@ -1,6 +1,7 @@
-"""The three Greenery automations, as Prefect `Automation` objects.
+"""The Greenery automations, as Prefect `Automation` objects: three about the data and
+the daily run, and one per business unit about the KPIs it owns (kpis.yml).
 
-Each sends one notification per configured channel (see notifications.py); the
+Each sends one notification per channel it is given (see notifications.py); the
 wording lives in messages.py.
 
 The two about the daily run match its flow runs on their related flow and deployment
@@ -9,7 +10,7 @@ be set up before the deployment exists and keep working when it is deleted and
 deployed again (which gives it a new id).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from uuid import UUID
 
@@ -23,7 +24,10 @@ from deployments.contract import (
     DEPLOYMENT_FULL_NAME,
     DEPLOYMENT_NAME,
     FLOW_NAME,
+    KPI_BREACHED_EVENT,
+    KPI_RESOURCE_PREFIX,
     TABLE_RESOURCE_PREFIX,
+    UNIT_LABEL,
 )
 
 CONTRACT_FAILED = "greenery: contract or dbt test failed"
@@ -137,9 +141,42 @@ def daily_run_missing(block_ids: Sequence[UUID], hours: float) -> Automation:
     )
 
 
-def all_automations(block_ids: Sequence[UUID], missing_hours: float) -> list[Automation]:
+def kpi_breached_name(unit: str) -> str:
+    return f"greenery: {unit} KPI out of its usual range"
+
+
+def kpi_breached(unit: str, block_ids: Sequence[UUID]) -> Automation:
+    """The unit's stakeholders: a KPI it owns broke its check in kpis.yml.
+
+    Reactive on every `greenery.kpi.breached` event whose KPI is labelled with the unit.
+    """
+    return Automation(
+        name=kpi_breached_name(unit),
+        description=(
+            f"A KPI owned by {unit} is out of its usual range (kpis.yml): tells {unit}'s"
+            " channel the KPI, its value, its median and the rule, with the morning report."
+        ),
+        tags=TAGS,
+        trigger=EventTrigger(
+            expect={KPI_BREACHED_EVENT},
+            match=ResourceSpecification(
+                {"prefect.resource.id": f"{KPI_RESOURCE_PREFIX}*", UNIT_LABEL: unit}
+            ),
+            posture=Posture.Reactive,
+            threshold=1,
+            within=timedelta(0),
+        ),
+        actions=_notify(block_ids, messages.KPI_BREACHED_SUBJECT, messages.KPI_BREACHED_BODY),
+    )
+
+
+def all_automations(
+    block_ids: Sequence[UUID], missing_hours: float, unit_block_ids: Mapping[str, Sequence[UUID]]
+) -> list[Automation]:
+    """`unit_block_ids`: each unit's own channels, or the shared ones (`block_ids`)."""
     return [
         contract_failed(block_ids),
         daily_run_failed(block_ids),
         daily_run_missing(block_ids, missing_hours),
+        *(kpi_breached(unit, ids) for unit, ids in sorted(unit_block_ids.items())),
     ]

@@ -13,6 +13,17 @@ too, with the same payload, so that one automation tells stakeholders about any 
     related:  the flow run (Prefect adds the task run, the flow, the deployment if any)
     payload:  ContractPayload below, as JSON
 
+A KPI of the day out of its usual range (kpis.yml) emits `greenery.kpi.breached`, for the
+automation of the unit that owns it:
+
+    event:    greenery.kpi.breached
+    resource: {"prefect.resource.id": "greenery.kpi.<column>",
+               "prefect.resource.name": "<the KPI's label>",
+               "greenery.unit": "core" | "marketing" | "product" | ...,
+               "greenery.target": "dev" | "prod"}
+    related:  the flow run
+    payload:  KpiBreachPayload below, as JSON
+
 The notification templates in messages.py read the payload's fields by name: only those
 declared here (tests/test_contract.py checks).
 """
@@ -23,8 +34,11 @@ from pydantic import BaseModel, ConfigDict
 
 CONTRACT_FAILED_EVENT = "greenery.contract.failed"
 CONTRACT_PASSED_EVENT = "greenery.contract.passed"
+KPI_BREACHED_EVENT = "greenery.kpi.breached"
 TABLE_RESOURCE_PREFIX = "greenery.table."
+KPI_RESOURCE_PREFIX = "greenery.kpi."
 TARGET_LABEL = "greenery.target"
+UNIT_LABEL = "greenery.unit"
 
 # The deployment in prefect.yaml: flow name / deployment name.
 FLOW_NAME = "greenery_daily"
@@ -63,5 +77,31 @@ def table_resource(table: str, target: str) -> dict[str, str]:
     return {
         "prefect.resource.id": f"{TABLE_RESOURCE_PREFIX}{table}",
         "prefect.resource.name": table,
+        TARGET_LABEL: target,
+    }
+
+
+class KpiBreachPayload(_Payload):
+    metric: str  # the mart's column, e.g. conversion_rate
+    label: str  # what the report calls it, e.g. Conversion rate
+    unit: str  # the business unit that owns it
+    day: str  # the day the KPI describes, YYYY-MM-DD
+    value: float | None  # the day's value, as stored (a share as 0.302)
+    value_text: str  # as people read it: 30.2%
+    median: float | None  # the median of the previous days, when there were enough
+    median_text: str  # as people read it; a dash without one
+    rules: list[str]  # the rules broken, in words: "not more than 20% below its 7-day median"
+    summary: str  # one sentence: the KPI, its value, how it broke its check, its owner
+    publication: str  # what was published, or why nothing was
+    report_url: str | None  # the morning report's page in the Data Docs site
+    flow_run_url: str | None  # the run in the Prefect UI; None without a UI address
+
+
+def kpi_resource(metric: str, label: str, unit: str, target: str) -> dict[str, str]:
+    """The resource of a KPI event: the KPI, labelled with its owning unit."""
+    return {
+        "prefect.resource.id": f"{KPI_RESOURCE_PREFIX}{metric}",
+        "prefect.resource.name": label,
+        UNIT_LABEL: unit,
         TARGET_LABEL: target,
     }

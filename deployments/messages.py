@@ -72,3 +72,26 @@ def daily_run_missing_body(hours: float) -> str:
         f"Check that a worker for the work pool {WORK_POOL_NAME} is running, that the "
         "deployment and its schedule are not paused, and its latest runs in the Prefect UI.\n"
     )
+
+
+KPI_BREACHED_SUBJECT = (
+    "Greenery KPI out of its usual range: {{ event.payload.label }} "
+    "{{ event.payload.value_text }} on {{ event.payload.day }} ({{ event.payload.unit }})"
+)
+
+KPI_BREACHED_BODY = """\
+{{ event.payload.summary }}
+
+KPI: {{ event.payload.label }} ({{ event.payload.metric }}), owned by {{ event.payload.unit }}
+Value on {{ event.payload.day }}: {{ event.payload.value_text }}
+Median of the previous days: {{ event.payload.median_text }}
+Rule broken:
+{% for rule in event.payload.rules -%}
+- {{ rule }}
+{% endfor %}
+The data itself passed its checks; this is the business moving. \
+{{ event.payload.publication }}
+{% if event.payload.report_url %}Morning report: {{ event.payload.report_url }}
+{% endif %}{% set run_url = event.payload.flow_run_url or (flow_run|ui_url) %}\
+{% if run_url %}Flow run: {{ run_url }}
+{% endif %}"""

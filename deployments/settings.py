@@ -27,8 +27,9 @@ def _http_url(url: SecretStr) -> SecretStr:
     return url
 
 
-class SetupSettings(BaseSettings):
-    """The GREENERY_* variables setup reads. Unset or empty, a variable takes its default."""
+class ChannelSettings(BaseSettings):
+    """The notification channels' URLs: GREENERY_*, or for one business unit's own
+    channels GREENERY_<UNIT>_* (unit_channel_settings)."""
 
     model_config = SettingsConfigDict(
         env_prefix="GREENERY_", env_ignore_empty=True, str_strip_whitespace=True, frozen=True
@@ -42,6 +43,11 @@ class SetupSettings(BaseSettings):
         description='an http:// or https:// URL that accepts a JSON POST ({"subject", "body",'
         ' "text"})',
     )
+
+
+class SetupSettings(ChannelSettings):
+    """The GREENERY_* variables setup reads. Unset or empty, a variable takes its default."""
+
     # See automations.daily_run_missing for how the window relates to the schedule.
     missing_run_hours: float = Field(
         26.0,
@@ -55,3 +61,14 @@ class SetupSettings(BaseSettings):
 
 def setup_settings() -> SetupSettings:
     return read(SetupSettings)
+
+
+def unit_channel_model(unit: str) -> type[ChannelSettings]:
+    """The settings of a business unit's own channels: GREENERY_<UNIT>_SLACK_WEBHOOK_URL
+    and GREENERY_<UNIT>_NOTIFY_WEBHOOK_URL."""
+    config = ChannelSettings.model_config | {"env_prefix": f"GREENERY_{unit.upper()}_"}
+    return type(f"{unit.title()}ChannelSettings", (ChannelSettings,), {"model_config": config})
+
+
+def unit_channel_settings(unit: str) -> ChannelSettings:
+    return read(unit_channel_model(unit))

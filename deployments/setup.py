@@ -8,6 +8,9 @@ Reads:
   GREENERY_SLACK_WEBHOOK_URL    Slack incoming webhook        } at least one of
   GREENERY_NOTIFY_WEBHOOK_URL   any URL taking a JSON POST    } these two
   GREENERY_MISSING_RUN_HOURS    window of "daily run missing" (default 26)
+  GREENERY_<UNIT>_SLACK_WEBHOOK_URL, GREENERY_<UNIT>_NOTIFY_WEBHOOK_URL
+                                a business unit's own channels for the KPIs it owns
+                                (kpis.yml); a unit without them uses the shared ones
 
 A missing or bad setting is a usage error: it is named (a URL never shown), nothing is
 set up, and setup exits 1, as it does when the Prefect API fails.
@@ -28,9 +31,16 @@ from prefect.settings import PREFECT_API_URL
 
 from deployments import automations
 from deployments.contract import DEPLOYMENT_FULL_NAME
-from deployments.notifications import CHANNELS, configured_channels, save_block
-from deployments.settings import setup_settings
-from flows.settings import SettingsError
+from deployments.notifications import (
+    CHANNELS,
+    Channel,
+    channel_urls,
+    configured_channels,
+    save_block,
+)
+from deployments.settings import setup_settings, unit_channel_settings
+from flows.failures import UsageError
+from flows.kpis import load_kpis
 
 
 def apply_automation(automation: Automation) -> str:
@@ -75,11 +85,19 @@ def _usage_error(problem: str) -> int:
     return 1
 
 
+def _saved(channel: Channel, name: str, variable: str, prefix: str = "") -> None:
+    print(
+        f"  {prefix}{channel.label}: block '{name}' ({channel.block_type}) saved,"
+        f" URL from {variable}"
+    )
+
+
 def run() -> int:
     try:
         settings = setup_settings()
         urls = configured_channels(settings)
-    except SettingsError as error:
+        unit_urls = {unit: channel_urls(unit_channel_settings(unit)) for unit in load_kpis().units}
+    except UsageError as error:
         return _usage_error(str(error))
     api_url = PREFECT_API_URL.value()
     if not api_url:
@@ -89,7 +107,9 @@ def run() -> int:
             " also set PREFECT_API_KEY, or run `prefect cloud login`)"
         )
 
-    secrets = [url.get_secret_value() for url in urls.values()]
+    secrets = [
+        url.get_secret_value() for found in (urls, *unit_urls.values()) for url in found.values()
+    ]
     try:
         print(f"Prefect API: {api_url}")
         print("Notification channels:")
@@ -98,14 +118,27 @@ def run() -> int:
             if channel not in urls:
                 print(f"  {channel.label}: not configured ({channel.env_var} is not set)")
                 continue
-            block_ids.append(save_block(channel, urls[channel]))
-            print(
-                f"  {channel.label}: block '{channel.block_name}' ({channel.block_type}) "
-                f"saved, URL from {channel.env_var}"
-            )
+            block_ids.append(save_block(channel, urls[channel], channel.block_name))
+            _saved(channel, channel.block_name, channel.env_var)
+
+        print("KPI channels of the business units (kpis.yml):")
+        unit_block_ids = {}
+        for unit, own in sorted(unit_urls.items()):
+            if not own:
+                names = " or ".join(channel.unit_env_var(unit) for channel in CHANNELS)
+                print(f"  {unit}: the shared channels ({names} not set)")
+                unit_block_ids[unit] = block_ids
+                continue
+            unit_block_ids[unit] = []
+            for channel, url in own.items():
+                name = channel.unit_block_name(unit)
+                unit_block_ids[unit].append(save_block(channel, url, name))
+                _saved(channel, name, channel.unit_env_var(unit), prefix=f"{unit}: ")
 
         print("Automations:")
-        for automation in automations.all_automations(block_ids, settings.missing_run_hours):
+        for automation in automations.all_automations(
+            block_ids, settings.missing_run_hours, unit_block_ids
+        ):
             print(f"  {apply_automation(automation)}: {automation.name}")
         print(deployment_status())
     except Exception as error:  # any API failure: report it without the URLs

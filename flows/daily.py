@@ -2,7 +2,7 @@
 
 python -m flows.daily [--as-of YYYY-MM-DD] [--raw-dir DIR] [--scale N] [--seed N]
                       [--history-days N] [--target dev|prod] [--skip-landing]
-                      [--full-refresh] [--verbose]
+                      [--full-refresh] [--scenario NAME] [--verbose]
 
 Its settings come from GREENERY_* variables (flows/settings.py) and, on prod, SNOWFLAKE_*
 variables (flows/snowflake.py); a bad value is a usage error, like a bad argument.
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from deployments import local_server
+from flows.scenarios import SCENARIOS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -94,11 +95,24 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         " or rows that landed more than 3 days late)",
     )
     parser.add_argument(
+        "--scenario",
+        choices=SCENARIOS,
+        default=None,
+        help="make the --as-of day a bad business day on purpose, to see a KPI alert end"
+        " to end (generated data only): conversion-drop (a third fewer visits end in"
+        " an order) or slow-deliveries (parcels due that day arrive two days late)",
+    )
+    parser.add_argument(
         "--verbose",
         action="store_true",
         help="show Prefect's log lines (every task's state) in the terminal too",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.scenario and (args.raw_dir or args.skip_landing):
+        parser.error(
+            "--scenario changes generated data: it cannot go with --raw-dir or --skip-landing"
+        )
+    return args
 
 
 @contextmanager
@@ -158,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                 target=args.target,
                 skip_landing=args.skip_landing,
                 full_refresh=args.full_refresh,
+                scenario=args.scenario,
                 return_state=True,
             )
             # Automations act on the run's events: they reach the server before it ends.

@@ -45,11 +45,6 @@ class Relation:
         return self.built_in != self.schema
 
 
-def marts(manifest: Any) -> list[Relation]:
-    """Every mart of the project, by published name."""
-    return [relation for relation in checked_relations(manifest) if relation.is_mart]
-
-
 def checked_relations(manifest: Any) -> list[Relation]:
     """The marts and the snapshots, by published name."""
     keys = _keys(manifest)
@@ -76,6 +71,18 @@ def checked_relations(manifest: Any) -> list[Relation]:
             )
         )
     return sorted(relations, key=lambda relation: relation.published)
+
+
+def mart_columns(manifest: Any, published: str) -> set[str] | None:
+    """The documented columns of the mart published as `published`; None without one."""
+    for node in manifest.nodes.values():
+        if (
+            node.resource_type == "model"
+            and node.fqn[1] == MARTS_FOLDER
+            and f"{node.fqn[2]}.{node.alias}" == published
+        ):
+            return set(node.columns)
+    return None
 
 
 def _keys(manifest: Any) -> dict[str, tuple[str, ...]]:

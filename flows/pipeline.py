@@ -1,6 +1,6 @@
 """The daily Greenery run as a Prefect flow: land → check raw → snapshot → build →
-validate → publish → document → record. `python -m flows.daily` runs it from the command
-line; the deployment in prefect.yaml runs it on a schedule."""
+validate → publish → document → check the KPIs → record. `python -m flows.daily` runs it
+from the command line; the deployment in prefect.yaml runs it on a schedule."""
 
 import os
 from datetime import UTC, date, datetime
@@ -18,16 +18,21 @@ from prefect.utilities.annotations import quote
 from flows import snowflake
 from flows.console import say
 from flows.contracts import ContractReport
-from flows.contracts.site import add_dbt_docs, hosted, sync_to_bucket
+from flows.contracts.site import add_dbt_docs, hosted, link, sync_to_bucket
 from flows.failures import RunStopped, log_stops_without_traceback
 from flows.faults import WAREHOUSE_RETRIES, exclusive_warehouse, reaching_the_warehouse
-from flows.landing import LandingError, LandingResult, land_csv_export, land_generated
-from flows.marts import Relation, checked_relations, marts
+from flows.kpis import KpiFile, KpiReport, check_kpis, load_kpis
+from flows.kpis.definitions import check_against_project
+from flows.kpis.report import write_page
+from flows.landing import LandingError, LandingResult, Scenario, land_csv_export, land_generated
+from flows.marts import Relation, checked_relations, mart_columns
 from flows.reporting import (
     emit_dbt_failure_event,
+    emit_kpi_breach_events,
     emit_landing_failure_event,
     emit_suite_event,
     publish_contract_artifacts,
+    publish_kpi_artifact,
     run_page_url,
 )
 from flows.settings import DUCKDB_PATH_ENV, duckdb_path, snowflake_landing_path
@@ -68,6 +73,15 @@ def publish_marts(
         return warehouse.publish(relations, contracts)
 
 
+@task(name="Check the shop's KPIs", cache_policy=NO_CACHE, **WAREHOUSE_RETRIES)
+def check_the_kpis(
+    warehouse: Warehouse, kpi_mart: Relation, kpis: KpiFile, day: date
+) -> KpiReport | None:
+    """The day's KPIs against their checks, from the mart as this run built it."""
+    with reaching_the_warehouse("reading the KPIs"):
+        return check_kpis(kpis, warehouse.read_table(kpi_mart.audit), day)
+
+
 @task(name="Publish the Data Docs site")
 def publish_docs(site_root: Path) -> None:
     """Sync the site (the run's pages, dbt's docs) to its bucket, when one is set."""
@@ -85,6 +99,14 @@ def record_results(summary: RunSummary) -> None:
         publish_contract_artifacts(summary.contracts, publication, summary.dbt_docs)
         for suite in summary.contracts.suites:
             emit_suite_event(suite, summary.contracts.docs_url, summary.target, publication)
+    if summary.kpis:
+        publish_kpi_artifact(
+            summary.kpis, publication, summary.published is not None, summary.kpi_page
+        )
+        # Only data that passed its checks says the business moved: a KPI of data that
+        # failed them may be wrong, and that failure is notified already.
+        if summary.published is not None:
+            emit_kpi_breach_events(summary.kpis, summary.target, publication, summary.kpi_page)
 
 
 def _today() -> date:
@@ -109,11 +131,13 @@ def greenery_daily(
     skip_landing: bool = False,
     full_refresh: bool = False,
     snowflake_credentials_block: str | None = None,
+    scenario: Scenario | None = None,
 ) -> RunSummary | State:
     """`target` is the dbt target: dev, the DuckDB file, or prod, Snowflake (SNOWFLAKE_*
     variables, or the SnowflakeCredentials block named by `snowflake_credentials_block`).
     `skip_landing` leaves raw data landed by other tools alone; `full_refresh` rebuilds
-    the incremental marts from all of history instead of adding the day to them.
+    the incremental marts from all of history instead of adding the day to them;
+    `scenario` makes the generated `as_of` day a bad business day on purpose.
 
     Ends Completed with the run's summary, or Failed with it as the state's data; either
     way the summary is the run's last log lines."""
@@ -121,14 +145,18 @@ def greenery_daily(
     summary = RunSummary(as_of=as_of or _today(), target=target, run_url=run_page_url())
     try:
         warehouse = _prepare(target, snowflake_credentials_block)
+        kpis = load_kpis()
         with exclusive_warehouse(warehouse.lock_name()):
             if not skip_landing:
                 say("Landing the shop's raw data")
-                summary.landing = _land(warehouse, summary, raw_dir, seed, scale, history_days)
+                summary.landing = _land(
+                    warehouse, summary, raw_dir, seed, scale, history_days, scenario
+                )
             # A CSV export replaces the raw tables whole: rows may have gone, which adding
             # to the incremental marts would keep. Generated days only add and update rows.
             replaced = summary.landing is not None and summary.landing.source == "csv"
-            _transform_and_validate(warehouse, summary, full_refresh or replaced)
+            summary.rebuilt = full_refresh or replaced
+            _transform_and_validate(warehouse, summary, kpis)
     except RunStopped as stopped:
         summary.stopped = stopped
     if summary.contracts:  # before anyone is sent a link to it
@@ -162,12 +190,20 @@ def _land(
     seed: int,
     scale: int,
     history_days: int,
+    scenario: Scenario | None,
 ) -> LandingResult:
     as_of = summary.as_of
     landing: Landing = (
         partial(land_csv_export, raw_dir=Path(raw_dir), as_of=as_of)
         if raw_dir
-        else partial(land_generated, as_of=as_of, seed=seed, scale=scale, history_days=history_days)
+        else partial(
+            land_generated,
+            as_of=as_of,
+            seed=seed,
+            scale=scale,
+            history_days=history_days,
+            scenario=scenario,
+        )
     )
     try:
         return land_raw_data(warehouse, landing)
@@ -182,16 +218,20 @@ def _unexamined(manifest: Manifest) -> Manifest:
     return cast(Manifest, quote(manifest))
 
 
-def _transform_and_validate(warehouse: Warehouse, summary: RunSummary, full_refresh: bool) -> None:
+def _transform_and_validate(warehouse: Warehouse, summary: RunSummary, kpis: KpiFile) -> None:
     """Freshness and the raw data's checks → snapshot → build the marts into the audit
-    schemas → contracts → publish. Stale or failing raw data stops before the snapshot, so
-    history only records checked data; failing mart tests do not stop the contracts, so
-    stakeholders get the whole picture; any failure stops publication."""
-    as_of, target = summary.as_of, summary.target
+    schemas → contracts → publish → KPIs. Stale or failing raw data stops before the
+    snapshot, so history only records checked data; failing mart tests do not stop the
+    contracts, so stakeholders get the whole picture; any failure stops publication. A KPI
+    out of its usual range does not: the data is right, the business moved."""
+    as_of, target, full_refresh = summary.as_of, summary.target, summary.rebuilt
     say("Checking the raw data")
     project = parse_project(as_of=as_of, target=target)
     relations = checked_relations(project)
-    summary.marts = marts(project)
+    summary.marts = [relation for relation in relations if relation.is_mart]
+    check_against_project(
+        kpis, {mart.schema for mart in summary.marts}, mart_columns(project, kpis.mart)
+    )
     manifest = _unexamined(project)
     for step in (FRESHNESS, RAW_CHECKS):
         summary.dbt.append(run_dbt(step, as_of=as_of, target=target, manifest=manifest))
@@ -213,5 +253,15 @@ def _transform_and_validate(warehouse: Warehouse, summary: RunSummary, full_refr
         say("Publishing the marts")
         summary.published = publish_marts(warehouse, summary.marts, contracts)
     say("Documenting the project (dbt docs)")
+    site_root = contracts.docs_index.parent
     html = generate_dbt_docs(as_of=as_of, target=target, manifest=manifest)
-    summary.dbt_docs = add_dbt_docs(contracts.docs_index.parent, html)
+    summary.dbt_docs = add_dbt_docs(site_root, html)
+    if summary.failures:  # a mart dbt could not build or test may be missing or wrong
+        return
+    say("Checking the shop's KPIs")
+    [kpi_mart] = [mart for mart in summary.marts if mart.published == kpis.mart]
+    summary.kpis = check_the_kpis(warehouse, kpi_mart, kpis, as_of)
+    if summary.kpis:
+        publication = summary.publication_line()
+        page = write_page(summary.kpis, publication, summary.published is not None, site_root)
+        summary.kpi_page = link(page, site_root)

@@ -14,13 +14,18 @@ from prefect.utilities.urls import url_for
 from deployments.contract import (
     CONTRACT_FAILED_EVENT,
     CONTRACT_PASSED_EVENT,
+    KPI_BREACHED_EVENT,
     ContractPayload,
     FailedCheck,
+    KpiBreachPayload,
+    kpi_resource,
     table_resource,
 )
 from flows.contracts import ContractReport, SuiteResult
 from flows.contracts.report import UNCHANGED
 from flows.dbt_results import CheckFailure
+from flows.kpis import KpiReport
+from flows.kpis.report import ARTIFACT_KEY, breach_line, formatted, markdown
 from flows.landing import LandingError
 
 
@@ -173,4 +178,46 @@ def publish_contract_artifacts(
         key="greenery-failed-expectations",
         table=failed_expectations_table(report),
         description="Failed checks: what each checks, its failing rows and sample values",
+    )
+
+
+def emit_kpi_breach_events(
+    report: KpiReport, target: str, publication: str, report_url: str | None
+) -> None:
+    """One event per KPI out of its usual range, for its unit's automation."""
+    for result in report.breaches:
+        kpi, fmt = result.kpi, result.kpi.format
+        payload = KpiBreachPayload(
+            metric=kpi.column,
+            label=kpi.label,
+            unit=kpi.unit,
+            day=report.day.isoformat(),
+            value=result.today,
+            value_text=formatted(result.today, fmt),
+            median=result.median,
+            median_text=formatted(result.median, fmt),
+            rules=[breach.rule for breach in result.breaches],
+            summary=breach_line(result, report.median_days),
+            publication=publication,
+            report_url=report_url,
+            flow_run_url=run_page_url(),
+        )
+        emit_event(
+            event=KPI_BREACHED_EVENT,
+            resource=kpi_resource(kpi.column, kpi.label, kpi.unit, target),
+            related=_flow_run_related(),
+            payload=payload.model_dump(mode="json"),
+        )
+
+
+def publish_kpi_artifact(
+    report: KpiReport, publication: str, data_passed: bool, report_url: str | None
+) -> None:
+    text = markdown(report, publication, data_passed)
+    if report_url:
+        text += f"\n\n[The report in the Data Docs site]({report_url})"
+    create_markdown_artifact(
+        key=ARTIFACT_KEY,
+        markdown=text,
+        description=f"The shop's KPIs for {report.day}, breaches first",
     )

@@ -9,6 +9,8 @@ from flows.contracts.report import CHANGED_ROWS, UNCHANGED
 from flows.dbt_results import CheckFailure, DbtOutcome
 from flows.failures import RunStopped, UsageError
 from flows.faults import WarehouseUnavailable, gave_up_line
+from flows.kpis import KpiReport
+from flows.kpis.report import breach_line
 from flows.landing import LandingError, LandingResult
 from flows.marts import Relation
 from flows.transform import DbtCouldNotRun
@@ -26,6 +28,9 @@ class RunSummary:
     stopped: RunStopped | None = None  # what stopped the run before its checks were done
     run_url: str | None = None  # the run's page in the Prefect UI, when a UI is configured
     dbt_docs: str | None = None  # where people open dbt's docs of the run's project
+    rebuilt: bool = False  # the incremental marts were rebuilt from all of history
+    kpis: KpiReport | None = None  # the day's KPIs against their checks
+    kpi_page: str | None = None  # where people open the morning report
 
     @property
     def failures(self) -> list[CheckFailure]:
@@ -84,7 +89,35 @@ class RunSummary:
             )
         lines.append(self.publication_line())
         lines.extend(f"  FAILED {problem}" for problem in self.problems)
+        if self.contracts:
+            lines.extend(self._kpi_lines())
         return lines + self._look_next()
+
+    def _kpi_lines(self) -> list[str]:
+        if self.kpis is None:
+            why = "dbt failed" if self.failures else f"the KPI mart has no row for {self.as_of}"
+            return [f"KPIs: not checked ({why})"]
+        report = self.kpis
+        checked, breaches = len(report.checked), report.breaches
+        if breaches:
+            line = f"KPIs: {len(breaches)} of {checked} checks out of their usual range"
+            if self.published is None:
+                line += " (not notified: the data failed its checks)"
+        else:
+            line = f"KPIs: {checked} of {checked} checks within their usual range"
+        unchecked = sum(r.not_checked is not None for r in report.results if r.kpi.check)
+        if unchecked:
+            line += f"; {unchecked} could not be checked today (the KPI report says why)"
+        lines = [line]
+        lines.extend(f"  OUT OF RANGE {breach_line(r, report.median_days)}" for r in breaches)
+        if self.rebuilt and report.recorded_later:
+            first, last = report.recorded_later[0], report.recorded_later[-1]
+            lines.append(
+                f"KPI history rebuilt: {len(report.recorded_later)} days between {first} and"
+                f" {last} had no snapshot of their own, so their orders are counted as the"
+                " next snapshot recorded them"
+            )
+        return lines
 
     def _look_next(self) -> list[str]:
         """Where a person goes from here: the Data Docs page of the first failed suite (or
@@ -96,6 +129,8 @@ class RunSummary:
                 places.append(f"Data Docs of {failed.mart} {failed.docs_page}")
             else:
                 places.append(f"Data Docs {self.contracts.docs_url}")
+        if self.kpi_page:
+            places.append(f"the KPI report {self.kpi_page}")
         if self.run_url:
             places.append(f"this run in Prefect {self.run_url}")
         return [f"Look next: {'; '.join(places)}"] if places else []

@@ -21,14 +21,18 @@ from prefect.events.clients import get_events_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Crashed, Failed, Running
 
-from deployments.automations import DAILY_RUN_FAILED, DAILY_RUN_MISSING, NAMES
+from deployments.automations import DAILY_RUN_FAILED, DAILY_RUN_MISSING, NAMES, kpi_breached_name
+from flows.kpis import load_kpis
 from flows.settings import REPO_ROOT
 from tests.servers import Post, Received, client_env, prefect_server, webhook_receiver
 
 NOTIFICATION_TIMEOUT_S = 30
 SLACK_URL = "https://hooks.slack.com/services/T0GREENERY/B0GREENERY/slacksecret0token"
 SILENT_WEBHOOK_URL = "http://127.0.0.1:9/webhook-secret-path"  # never called in these tests
+PRODUCT_WEBHOOK_URL = "http://127.0.0.1:9/product-secret-path"  # likewise
 BLOCK_TYPES = {"greenery-slack": "slack-webhook", "greenery-webhook": "custom-webhook"}
+# One automation per business unit owning a KPI (kpis.yml).
+KPI_AUTOMATIONS = {unit: kpi_breached_name(unit) for unit in load_kpis().units}
 
 
 @pytest.fixture(scope="module")
@@ -135,11 +139,23 @@ def test_a_malformed_url_is_rejected_without_printing_it(api_url: str, tmp_path:
     assert "GREENERY_SLACK_WEBHOOK_URL" in result.stderr
     assert "s3cr3t" not in result.stdout + result.stderr
 
+    unit = run_setup(
+        api_url,
+        tmp_path,
+        GREENERY_NOTIFY_WEBHOOK_URL=SILENT_WEBHOOK_URL,
+        GREENERY_PRODUCT_SLACK_WEBHOOK_URL=secret,
+    )
+    assert unit.returncode != 0
+    assert "GREENERY_PRODUCT_SLACK_WEBHOOK_URL is not valid (its value is not shown)" in unit.stderr
+    assert "s3cr3t" not in unit.stdout + unit.stderr
+    assert "Automations:" not in unit.stdout
+
 
 def test_setup_creates_the_blocks_and_automations_once(api_url: str, tmp_path: Path) -> None:
     env = {
         "GREENERY_SLACK_WEBHOOK_URL": SLACK_URL,
         "GREENERY_NOTIFY_WEBHOOK_URL": SILENT_WEBHOOK_URL,
+        "GREENERY_PRODUCT_NOTIFY_WEBHOOK_URL": PRODUCT_WEBHOOK_URL,
     }
     first = setup_ok(api_url, tmp_path, **env)
     automations, blocks = read_state(api_url)
@@ -149,8 +165,14 @@ def test_setup_creates_the_blocks_and_automations_once(api_url: str, tmp_path: P
     for output in (first, second):
         assert "slacksecret0token" not in output
         assert "webhook-secret-path" not in output
+        assert "product-secret-path" not in output
     assert "created" not in second
-    assert second.count("updated") == len(NAMES)
+    assert second.count("updated") == len(NAMES) + len(KPI_AUTOMATIONS)
+    assert "  core: the shared channels (GREENERY_CORE_SLACK_WEBHOOK_URL or" in second
+    assert (
+        "  product: webhook: block 'greenery-product-webhook' (Custom Webhook) saved,"
+        " URL from GREENERY_PRODUCT_NOTIFY_WEBHOOK_URL" in second
+    )
 
     for name, slug in BLOCK_TYPES.items():
         [block] = blocks_again[name]
@@ -165,6 +187,14 @@ def test_setup_creates_the_blocks_and_automations_once(api_url: str, tmp_path: P
         assert automation.enabled
         assert {action.block_document_id for action in automation.actions} == block_ids
         assert {action.type for action in automation.actions} == {"send-notification"}
+
+    # The product unit's KPIs go to its own channel only; the other units' to the shared.
+    [product_block] = blocks_again["greenery-product-webhook"]
+    for unit, name in KPI_AUTOMATIONS.items():
+        [automation] = automations_again[name]
+        assert automation.id == automations[name][0].id
+        expected = {product_block.id} if unit == "product" else block_ids
+        assert {action.block_document_id for action in automation.actions} == expected, unit
 
 
 def test_setup_keeps_a_pause_and_removes_duplicates(api_url: str, tmp_path: Path) -> None:

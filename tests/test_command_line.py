@@ -54,6 +54,14 @@ def test_help_and_usage_errors_answer_before_the_heavy_imports() -> None:
     ) in nowhere.stderr
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
 
+    nothing_generated, modules = _imported("--skip-landing", "--scenario", "conversion-drop")
+    assert nothing_generated.returncode == 1
+    assert (
+        "Usage error: --scenario changes generated data: it cannot go with --raw-dir or"
+        " --skip-landing. Nothing was run"
+    ) in nothing_generated.stderr
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
 
 def _user_env(home: Path, warehouse: Path) -> dict[str, str]:
     """A person's shell: no Prefect API configured, PREFECT_HOME as the Makefile sets it."""
@@ -86,10 +94,12 @@ def test_two_runs_started_together_share_one_local_server_and_both_succeed(
         for run, (stdout, stderr) in zip(runs, outputs, strict=True):
             assert run.returncode == 0, stdout + stderr
             lines = stdout.strip().splitlines()
-            assert lines[-2] == "Published: 11 marts to core, marketing, product", stdout
-            # Where to look next, last: the Data Docs and this run in the local server's UI.
+            assert "Published: 12 marts to core, marketing, product" in lines, stdout
+            # Where to look next, last: the Data Docs, the KPI report and this run in the
+            # local server's UI.
             look = re.fullmatch(
-                r"Look next: Data Docs file://\S+/index\.html; this run in Prefect"
+                r"Look next: Data Docs file://\S+/index\.html;"
+                rf" the KPI report file://\S+/kpis/{AS_OF}\.html; this run in Prefect"
                 r" (http://127\.0\.0\.1:\d+/runs/flow-run/[0-9a-f-]{36})",
                 lines[-1],
             )
@@ -100,7 +110,7 @@ def test_two_runs_started_together_share_one_local_server_and_both_succeed(
             assert "Traceback" not in stdout + stderr, stdout + stderr
             assert "ERROR" not in stdout + stderr, stdout + stderr  # waiting is no error
         # The run that waited found the same day's marts already published: unchanged.
-        rerun = [out for out, _ in outputs if "(11 unchanged, since the last publication)" in out]
+        rerun = [out for out, _ in outputs if "(12 unchanged, since the last publication)" in out]
         assert len(rerun) == 1, outputs
         started = [out for out, _ in outputs if "Starting a local Prefect server" in out]
         assert len(started) == 1, outputs  # the other run waited for it, then used it

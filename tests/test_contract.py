@@ -2,6 +2,7 @@
 (deployments/messages.py): both keep to the payload deployments/contract.py declares.
 Against a real Prefect server: test_automations.py."""
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -11,13 +12,17 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from deployments import messages
 from deployments.contract import (
     CONTRACT_FAILED_EVENT,
+    KPI_BREACHED_EVENT,
     TABLE_RESOURCE_PREFIX,
     TARGET_LABEL,
+    UNIT_LABEL,
     ContractPayload,
     FailedCheck,
+    KpiBreachPayload,
 )
 from flows import reporting
 from flows.dbt_results import CheckFailure
+from flows.kpis import check_kpis, load_kpis
 from flows.landing import LandingError
 
 # As Prefect renders a notification (prefect.server.utilities.user_templates), without a
@@ -105,3 +110,48 @@ def test_a_stopped_landing_is_notified_without_a_row_count(
     body = _body(event)
     assert "- landing: column email is missing" in body
     assert "None" not in body, body
+
+
+def test_the_kpi_templates_read_only_declared_payload_fields() -> None:
+    payload = _read(messages.KPI_BREACHED_SUBJECT + messages.KPI_BREACHED_BODY, "event", "payload")
+    assert {"label", "unit", "value_text", "median_text", "rules", "report_url"} <= payload
+    assert payload <= set(KpiBreachPayload.model_fields)
+
+
+def test_a_kpi_breach_is_emitted_for_its_unit_and_notified(
+    emitted: list[dict[str, Any]],
+) -> None:
+    day = date(2024, 3, 15)
+    rows = [
+        {"kpi_date": day - timedelta(days=n), "conversion_rate": 0.3 if n == 0 else 0.6}
+        for n in range(8)
+    ]
+    report = check_kpis(load_kpis(), rows, day)
+    assert report is not None
+    page = "https://docs.example.com/data/kpis/2024-03-15.html"
+    reporting.emit_kpi_breach_events(report, "prod", "Published: 12 marts", page)
+
+    [event] = emitted
+    assert event["event"] == KPI_BREACHED_EVENT
+    assert event["resource"] == {
+        "prefect.resource.id": "greenery.kpi.conversion_rate",
+        "prefect.resource.name": "Conversion rate",
+        UNIT_LABEL: "product",
+        TARGET_LABEL: "prod",
+    }
+    payload = KpiBreachPayload.model_validate(event["payload"])
+    assert (payload.value, payload.median) == (0.3, 0.6)
+    context = {"event": event, "flow_run": None}
+    subject = TEMPLATES.from_string(messages.KPI_BREACHED_SUBJECT).render(context)
+    body = TEMPLATES.from_string(messages.KPI_BREACHED_BODY).render(context)
+    assert subject == (
+        "Greenery KPI out of its usual range: Conversion rate 30.0% on 2024-03-15 (product)"
+    )
+    for line in [
+        "Value on 2024-03-15: 30.0%",
+        "Median of the previous days: 60.0%",
+        "- not more than 20% below its 7-day median",
+        f"Morning report: {page}",
+    ]:
+        assert line in body.splitlines(), body
+    assert "None" not in body and "Flow run" not in body, body

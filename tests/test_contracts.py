@@ -36,6 +36,7 @@ MARTS = {
     "core.dim_users",
     "core.dim_products",
     "core.fact_orders",
+    "core.daily_kpis",
     "marketing.fact_user_orders",
     "marketing.repeat_rate",
     "marketing.fact_first_orders",
@@ -48,7 +49,12 @@ MARTS = {
     "snapshots.orders_snapshot",
 }
 URL_EXPECTATIONS = {"expect_column_values_to_match_regex", "expect_column_pair_values_to_be_equal"}
-INCREMENTAL = {"core.fact_orders", "product.fact_page_views", "product.fact_user_sessions"}
+INCREMENTAL = {
+    "core.fact_orders",
+    "core.daily_kpis",
+    "product.fact_page_views",
+    "product.fact_user_sessions",
+}
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,8 @@
 """End to end: the daily flow against a real Prefect server, with the automations set up,
-a real webhook receiver on 127.0.0.1 standing in for the stakeholders' channel, and the
-Data Docs site hosted in a bucket of a real S3 API server, opened as a stakeholder opens
-it: from the notification's link, in a browser with no internet."""
+real webhook receivers on 127.0.0.1 standing in for the stakeholders' shared channel and
+the product unit's own, and the Data Docs site hosted in a bucket of a real S3 API server,
+opened as a stakeholder opens it: from the notification's link, in a browser with no
+internet."""
 
 import json
 import re
@@ -10,18 +11,24 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
+import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
+from flows.kpis import check_kpis, load_kpis
+from flows.kpis.report import formatted
 from flows.settings import REPO_ROOT, gx_project_dir
 from tests.browser import offline_browser
 from tests.conftest import AS_OF
 from tests.events import wait_for_events
 from tests.exports import break_page_urls, edit_csv, export_with
+from tests.kpi_oracle import assert_kpis_match, expected_daily_kpis
 from tests.servers import (
     Post,
     Received,
@@ -33,6 +40,8 @@ from tests.servers import (
 )
 
 NOTIFICATION_TIMEOUT_S = 30
+ORDINARY_DAYS = 14  # the clean run's history: fourteen ordinary days ending on AS_OF
+DROP_DAY = AS_OF + timedelta(days=1)  # then a conversion-drop day
 
 
 @dataclass
@@ -42,11 +51,17 @@ class Stack:
     received: Received
     tmp: Path
     site: S3Site  # where the runs publish Data Docs
+    product_received: Received  # the product unit's own channel, for the KPIs it owns
 
-    def run_flow(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {**self.env, "GREENERY_DUCKDB_PATH": str(self.tmp / f"{name}.duckdb")}
+    def warehouse(self, name: str) -> Path:
+        return self.tmp / f"{name}.duckdb"
+
+    def run_flow(
+        self, name: str, *args: str, as_of: date = AS_OF
+    ) -> subprocess.CompletedProcess[str]:
+        env = {**self.env, "GREENERY_DUCKDB_PATH": str(self.warehouse(name))}
         return subprocess.run(
-            [sys.executable, "-m", "flows.daily", "--as-of", AS_OF.isoformat(), *args],
+            [sys.executable, "-m", "flows.daily", "--as-of", as_of.isoformat(), *args],
             env=env,
             cwd=REPO_ROOT,
             capture_output=True,
@@ -75,9 +90,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with (
         prefect_server(tmp) as api_url,
         webhook_receiver() as (url, received),
+        webhook_receiver() as (product_url, product_received),
         s3_site(tmp) as site,
     ):
-        env = client_env(api_url, tmp / "client-home", GREENERY_NOTIFY_WEBHOOK_URL=url, **site.env)
+        env = client_env(
+            api_url,
+            tmp / "client-home",
+            GREENERY_NOTIFY_WEBHOOK_URL=url,
+            GREENERY_PRODUCT_NOTIFY_WEBHOOK_URL=product_url,
+            **site.env,
+        )
         subprocess.run(
             [sys.executable, "-m", "deployments.setup"],
             env=env,
@@ -85,26 +107,150 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             check=True,
             capture_output=True,
         )
-        yield Stack(api_url, env, received, tmp, site)
+        yield Stack(api_url, env, received, tmp, site, product_received)
 
 
 def _names(post: Post, *words: str) -> bool:
     return all(word in post.text for word in words)
 
 
-def test_a_clean_run_sends_no_contract_notification(stack: Stack) -> None:
-    run = stack.run_flow("clean")
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    *_, contracts, publication, look_next = run.stdout.strip().splitlines()
-    assert contracts.startswith("Contracts: 13 of 13 suites passed")
-    assert publication == "Published: 11 marts to core, marketing, product"
-    assert look_next.startswith(f"Look next: Data Docs {stack.site.url}index.html; ")
+@pytest.fixture(scope="module")
+def clean_run(stack: Stack) -> subprocess.CompletedProcess[str]:
+    return stack.run_flow("clean", "--history-days", str(ORDINARY_DAYS))
 
-    passed = stack.events("greenery.contract.passed", at_least=13)
-    assert len(passed) == 13
+
+def test_a_clean_run_sends_no_notification(
+    stack: Stack, clean_run: subprocess.CompletedProcess[str]
+) -> None:
+    run = clean_run
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    *_, contracts, publication, kpis, look_next = run.stdout.strip().splitlines()
+    assert contracts.startswith("Contracts: 14 of 14 suites passed")
+    assert publication == "Published: 12 marts to core, marketing, product"
+    assert kpis == "KPIs: 8 of 8 checks within their usual range"
+    assert look_next.startswith(
+        f"Look next: Data Docs {stack.site.url}index.html;"
+        f" the KPI report {stack.site.url}kpis/{AS_OF}.html; "
+    )
+
+    passed = stack.events("greenery.contract.passed", at_least=14)
+    assert len(passed) == 14
     assert stack.events("greenery.contract.failed") == []
+    assert stack.events("greenery.kpi.breached") == []
     time.sleep(10)  # time enough for an automation to have fired, had one matched
     assert len(stack.received) == 0, [post.text for post in stack.received]
+    assert len(stack.product_received) == 0, [post.text for post in stack.product_received]
+
+
+def _tables(warehouse: Path) -> dict[str, pd.DataFrame]:
+    names = ("raw.events", "raw.orders", "raw.order_items", "raw.products", "core.daily_kpis")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {name: con.table(name).df() for name in names}
+
+
+def _expected_kpis(tables: dict[str, pd.DataFrame], through: date) -> pd.DataFrame:
+    return expected_daily_kpis(
+        tables["raw.events"],
+        tables["raw.orders"],
+        tables["raw.order_items"],
+        tables["raw.products"],
+        through,
+    )
+
+
+def test_fourteen_ordinary_days_trip_no_kpi_check(
+    stack: Stack, clean_run: subprocess.CompletedProcess[str]
+) -> None:
+    """Every day of the clean run's history, checked as its own morning would check it."""
+    assert clean_run.returncode == 0, clean_run.stdout[-3000:]
+    tables = _tables(stack.warehouse("clean"))
+    mart = tables["core.daily_kpis"]
+    assert_kpis_match(mart, _expected_kpis(tables, AS_OF))
+    kpis, rows = load_kpis(), mart.to_dict("records")
+    days = [AS_OF - timedelta(days=n) for n in reversed(range(ORDINARY_DAYS))]
+    for day in days:
+        report = check_kpis(kpis, rows, day)
+        assert report is not None and report.breaches == [], day
+    # From the fourth day on, every check has the three earlier days its median needs.
+    fourth = check_kpis(kpis, rows, days[3])
+    assert fourth and len(fourth.checked) == sum(kpi.check is not None for kpi in kpis.kpis)
+
+
+@dataclass
+class DropRun:
+    run: subprocess.CompletedProcess[str]
+    finished: float  # time.monotonic() when the run ended
+
+
+@pytest.fixture(scope="module")
+def conversion_drop(stack: Stack, clean_run: subprocess.CompletedProcess[str]) -> DropRun:
+    """The day after the clean run's fourteen: fewer visits end in an order."""
+    run = stack.run_flow("clean", "--scenario", "conversion-drop", as_of=DROP_DAY)
+    return DropRun(run, time.monotonic())
+
+
+def _is_kpi_alert(post: Post) -> bool:
+    return (post.json or {}).get("subject", "").startswith("Greenery KPI out of its usual range")
+
+
+def test_a_conversion_drop_alerts_the_product_unit_and_still_publishes(
+    stack: Stack, conversion_drop: DropRun
+) -> None:
+    run = conversion_drop.run
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "Published: 12 marts to core, marketing, product" in run.stdout
+    assert "KPIs: 1 of 8 checks out of their usual range" in run.stdout
+
+    tables = _tables(stack.warehouse("clean"))
+    expected = _expected_kpis(tables, DROP_DAY)
+    assert_kpis_match(tables["core.daily_kpis"], expected)
+    rate = expected.conversion_rate
+    today = formatted(rate[DROP_DAY], "percent")
+    median = formatted(rate[rate.index < DROP_DAY].tail(7).median(), "percent")
+
+    [event] = stack.events("greenery.kpi.breached", at_least=1)
+    assert event["resource"]["prefect.resource.id"] == "greenery.kpi.conversion_rate"
+    assert event["resource"]["greenery.unit"] == "product"
+    assert (event["payload"]["value_text"], event["payload"]["median_text"]) == (today, median)
+
+    post = stack.product_received.wait_for(_is_kpi_alert, timeout=NOTIFICATION_TIMEOUT_S)
+    assert time.monotonic() - conversion_drop.finished < NOTIFICATION_TIMEOUT_S
+    assert _names(post, "Conversion rate", "conversion_rate", "product", today, median)
+    assert f"Value on {DROP_DAY}: {today}" in post.json["body"]
+    assert f"Median of the previous days: {median}" in post.json["body"]
+    time.sleep(5)  # time enough for a second alert, had another check tripped
+    assert len(stack.product_received.matching(_is_kpi_alert)) == 1
+    assert stack.received.matching(_is_kpi_alert) == [], "the product unit has its own channel"
+
+    report = stack.artifact("greenery-kpis")["data"]
+    rows = [line for line in report.splitlines() if line.startswith("| ")][2:]
+    assert rows[0].startswith(f"| ⚠ | **Conversion rate** | {today} |"), rows[0]
+    for kpi in load_kpis().kpis:  # every KPI of the report, as computed from raw
+        [row] = [row for row in rows if f" {kpi.label} |" in row or f"**{kpi.label}**" in row]
+        value = expected[kpi.column][DROP_DAY]
+        shown = formatted(None if pd.isna(value) else float(value), kpi.format)
+        assert f"| {shown} |" in row, row
+
+
+def test_the_product_unit_opens_the_morning_report_from_its_alert_with_no_internet(
+    stack: Stack, conversion_drop: DropRun, tmp_path: Path
+) -> None:
+    post = stack.product_received.wait_for(_is_kpi_alert, timeout=NOTIFICATION_TIMEOUT_S)
+    [link] = re.findall(r"^Morning report: (\S+)$", post.json["body"], re.MULTILINE)
+    assert link == f"{stack.site.url}kpis/{DROP_DAY}.html"
+    with offline_browser() as browser:
+        page = browser.page
+        response = page.goto(link)
+        assert response and response.ok
+        expect(
+            page.get_by_role("heading", name="Greenery KPIs for Monday 4 March 2024")
+        ).to_be_visible()
+        breached = page.get_by_role("row").filter(has_text="Conversion rate")
+        expect(breached).to_contain_text("breached")
+        sessions = page.get_by_role("row", name=re.compile(r"^✓ Sessions "))
+        expect(sessions).to_contain_text("passed")
+        page.screenshot(path=tmp_path / "kpi_report.png", full_page=True)
+    assert browser.refused == [], "the page asked for these outside the machine"
 
 
 CANARY = {  # personal data planted in one customer's row

@@ -84,7 +84,7 @@ def test_a_warehouse_locked_for_a_while_is_retried_and_the_run_succeeds(
         holder.kill()  # the other process lets go while the run waits to try again
     assert run.finish() == 0, run.output
     assert "locked by another process" in run.output, retry
-    assert "Published: 11 marts" in run.output
+    assert "Published: 12 marts" in run.output
 
 
 def test_a_warehouse_locked_throughout_fails_clearly_and_publishes_nothing(
@@ -188,7 +188,7 @@ def test_a_run_killed_while_building_or_publishing_leaves_the_published_marts_in
     outcome = killed.result(timeout=RUN_TIMEOUT)
     for warehouse, rerun in zip(outcome.warehouses, outcome.reruns, strict=True):
         assert rerun.finish() == 0, rerun.output
-        assert "Published: 11 marts" in rerun.output
+        assert "Published: 12 marts" in rerun.output
         after = published_marts(warehouse)
         with duckdb.connect(str(warehouse), read_only=True) as con:
             audited = {name: con.table(f"audit_{name}").df() for name in after}

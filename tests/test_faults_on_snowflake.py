@@ -43,4 +43,4 @@ def test_a_dropped_snowflake_connection_does_not_fail_the_run(lab: Lab, tmp_path
         code = run.finish()
     assert proxy.dropped > 0 and proxy.refused > 0  # connections cut, and retried while refused
     assert code == 0, run.output
-    assert "Published: 11 marts" in run.output
+    assert "Published: 12 marts" in run.output

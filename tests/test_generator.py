@@ -7,8 +7,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows.landing import land_generated
+from flows.failures import UsageError
+from flows.landing import SCENARIOS, Scenario, land_generated
 from flows.landing.generator.catalog import products_as_of
+from flows.landing.generator.lifecycle import SLOW_DELIVERY_DELAY, lifecycle
 from flows.landing.raw_schema import RAW_TABLES
 
 AS_OF = date(2021, 2, 12)
@@ -490,3 +492,183 @@ def test_first_order_promo_and_fast_shipping_go_with_more_orders(tmp_path):
     fast = shipped_first["first_service"].isin(["ups", "fedex"])
     by_speed = shipped_first.groupby(fast)["orders"].mean()
     assert by_speed[True] > by_speed[False] * 1.1
+
+
+# Scenarios: bad business days made on purpose
+
+SLOW_DAY = AS_OF
+LATER_DAYS = [AS_OF + timedelta(days=n) for n in (1, 2, 3)]
+# The rows of the days before {day} (addresses by the users and orders that use them).
+BEFORE_DAY = {
+    "users": "created_at < '{day}'",
+    "orders": "created_at < '{day}'",
+    "events": "created_at < '{day}'",
+    "order_items": "order_id IN (SELECT order_id FROM raw.orders WHERE created_at < '{day}')",
+    "addresses": "address_id IN (SELECT address_id FROM raw.users WHERE created_at < '{day}'"
+    " UNION SELECT address_id FROM raw.orders WHERE created_at < '{day}')",
+    "products": "true",
+    "promos": "true",
+}
+
+
+def landed(
+    first: date, *later: date, scenario: Scenario | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse: 3 days ending at `first`, with `scenario` on `first`, then
+    each of the `later` days landed one landing at a time."""
+    con = duckdb.connect()
+    land_generated(con, as_of=first, scenario=scenario)
+    for day in later:
+        land_generated(con, as_of=day)
+    return con
+
+
+@pytest.fixture(scope="module")
+def plain() -> Iterator[duckdb.DuckDBPyConnection]:
+    con = landed(AS_OF)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def slow_week() -> Iterator[duckdb.DuckDBPyConnection]:
+    """Slow deliveries on SLOW_DAY, then the next three days landed one by one."""
+    con = landed(SLOW_DAY, *LATER_DAYS, scenario="slow-deliveries")
+    yield con
+    con.close()
+
+
+def before_day(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, list[tuple]]:
+    return {
+        name: rows(
+            con, f"SELECT * FROM raw.{name} WHERE {BEFORE_DAY[name].format(day=day)} ORDER BY ALL"
+        )
+        for name in RAW_TABLES
+    }
+
+
+def converting_share_by_day(con: duckdb.DuckDBPyConnection) -> dict[date, float]:
+    return dict(
+        rows(
+            con,
+            """
+            SELECT day, avg(converts::INTEGER) FROM (
+                SELECT min(created_at)::DATE AS day, bool_or(event_type = 'checkout') AS converts
+                FROM raw.events WHERE event_type <> 'package_shipped' GROUP BY session_id)
+            GROUP BY day
+            """,
+        )
+    )
+
+
+def deliveries_on(con: duckdb.DuckDBPyConnection, day: date) -> int:
+    return value(con, f"SELECT count(*) FROM raw.orders WHERE delivered_at::DATE = '{day}'")
+
+
+def test_conversion_drop_lowers_only_the_as_of_days_conversion():
+    shares = converting_share_by_day(landed(AS_OF, scenario="conversion-drop"))
+    assert shares.pop(AS_OF) < 0.48
+    assert sorted(shares) == [ORIGIN, ORIGIN + timedelta(days=1)]
+    assert all(0.50 <= share <= 0.75 for share in shares.values()), shares
+
+
+def test_conversion_drop_keeps_sign_ups_sessions_and_the_other_days(plain):
+    dropped = landed(AS_OF, scenario="conversion-drop")
+    assert before_day(dropped, AS_OF) == before_day(plain, AS_OF)
+    day_sql = {
+        "sign_ups": f"SELECT * FROM raw.users WHERE created_at >= '{AS_OF}' ORDER BY ALL",
+        "sessions": f"SELECT count(DISTINCT session_id) FROM raw.events"
+        f" WHERE event_type <> 'package_shipped' AND created_at >= '{AS_OF}'",
+    }
+    for sql in day_sql.values():
+        assert rows(dropped, sql) == rows(plain, sql)
+    orders_sql = f"SELECT count(*) FROM raw.orders WHERE created_at >= '{AS_OF}'"
+    assert value(dropped, orders_sql) < 0.6 * value(plain, orders_sql)
+
+
+def test_slow_deliveries_day_delivers_nothing(plain, slow_week):
+    assert deliveries_on(plain, SLOW_DAY) > 0
+    assert deliveries_on(slow_week, SLOW_DAY) == 0
+
+
+def test_slow_deliveries_backlog_arrives_two_days_later(slow_week):
+    plain_week = landed(AS_OF, LATER_DAYS[-1])
+    order_sql = "SELECT * EXCLUDE (delivered_at), delivered_at FROM raw.orders ORDER BY ALL"
+    expected = [
+        (*row, delivered_at + SLOW_DELIVERY_DELAY)
+        if delivered_at is not None and delivered_at.date() == SLOW_DAY
+        else (*row, delivered_at)
+        for *row, delivered_at in rows(plain_week, order_sql)
+    ]
+    assert rows(slow_week, order_sql) == expected
+    two_days_later = SLOW_DAY + SLOW_DELIVERY_DELAY
+    backlog = deliveries_on(plain_week, SLOW_DAY)
+    assert backlog > 0
+    assert deliveries_on(slow_week, two_days_later) == backlog + deliveries_on(
+        plain_week, two_days_later
+    )
+    slow_tables, plain_tables = snapshot(slow_week), snapshot(plain_week)
+    del slow_tables["orders"], plain_tables["orders"]
+    assert slow_tables == plain_tables
+
+
+def test_slow_deliveries_stay_put_across_later_landings(slow_week):
+    at_once = landed(SLOW_DAY, LATER_DAYS[-1], scenario="slow-deliveries")
+    assert snapshot(slow_week) == snapshot(at_once)
+
+
+def test_lifecycle_pushes_a_delivery_past_every_slow_day():
+    created_at = datetime(2021, 2, 10, 9, 30)
+    plain_life = lifecycle(42, "an-order", "a-user", created_at)
+    due = plain_life.delivered_at.date()
+
+    def delivered_at(*slow_days: date) -> datetime:
+        return lifecycle(42, "an-order", "a-user", created_at, frozenset(slow_days)).delivered_at
+
+    on_time, late = plain_life.delivered_at, plain_life.delivered_at + SLOW_DELIVERY_DELAY
+    assert delivered_at(due + timedelta(days=1)) == on_time
+    assert delivered_at(due) == late
+    assert delivered_at(due, late.date()) == late + SLOW_DELIVERY_DELAY
+
+
+def test_the_scenario_is_recorded_in_the_landing_log(slow_week):
+    assert rows(slow_week, "SELECT as_of, scenario FROM raw.landing_log ORDER BY landing_id") == [
+        (SLOW_DAY, "slow-deliveries"),
+        *((day, None) for day in LATER_DAYS),
+    ]
+
+
+def test_a_landing_log_from_before_scenarios_gets_the_column():
+    con = landed(AS_OF)
+    con.execute("ALTER TABLE raw.landing_log DROP COLUMN scenario")
+
+    land_generated(con, as_of=LATER_DAYS[0], scenario="slow-deliveries")
+    land_generated(con, as_of=LATER_DAYS[1])
+
+    assert rows(con, "SELECT as_of, scenario FROM raw.landing_log ORDER BY landing_id") == [
+        (AS_OF, None),
+        (LATER_DAYS[0], "slow-deliveries"),
+        (LATER_DAYS[1], None),
+    ]
+    assert deliveries_on(con, LATER_DAYS[0]) == 0
+
+
+@pytest.mark.parametrize("as_of", [AS_OF, AS_OF - timedelta(days=1)])
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_a_scenario_on_a_day_already_landed_is_refused(plain, as_of, scenario):
+    landed_before = snapshot(plain)
+    with pytest.raises(UsageError, match=f"{as_of} is already in the warehouse") as error:
+        land_generated(plain, as_of=as_of, scenario=scenario)
+    assert scenario in str(error.value)
+    assert "Land a later day" in str(error.value)
+    assert snapshot(plain) == landed_before
+
+
+def test_an_unknown_scenario_is_refused_naming_the_valid_ones():
+    con = duckdb.connect()
+    with pytest.raises(UsageError, match="conversion-drop, slow-deliveries"):
+        land_generated(con, as_of=AS_OF, scenario="power-cut")
+    assert (
+        value(con, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'raw'")
+        == 0
+    )

@@ -12,7 +12,8 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 import pytest
 
-from tests.conftest import PipelineRun
+from tests.conftest import AS_OF, PipelineRun
+from tests.kpi_oracle import assert_kpis_match, expected_daily_kpis
 
 PUBLISHED_COLUMNS = {
     "core.dim_users": [
@@ -99,6 +100,24 @@ PUBLISHED_COLUMNS = {
     ],
     "snapshots.products_snapshot": ["product_id", "dbt_valid_from", "dbt_valid_to"],
     "snapshots.orders_snapshot": ["order_id", "status", "dbt_valid_from", "dbt_valid_to"],
+    "core.daily_kpis": [
+        "kpi_date",
+        "sessions",
+        "converting_sessions",
+        "conversion_rate",
+        "add_to_cart_rate",
+        "orders",
+        "revenue",
+        "average_order_value",
+        "purchasers",
+        "repeat_purchasers",
+        "repeat_rate",
+        "orders_delivered",
+        "mean_delivery_hours",
+        "top_products_by_conversion",
+        "orders_recorded_at",
+        "is_recorded_on_the_day",
+    ],
 }
 
 
@@ -110,22 +129,30 @@ def published(request: pytest.FixtureRequest) -> PipelineRun:
 
 
 def test_the_run_reports_success_and_what_it_did(published: PipelineRun) -> None:
-    last_lines = published.output.strip().splitlines()[-7:]
+    last_lines = published.output.strip().splitlines()[-8:]
     target = "prod" if published.snowflake_env else "dev"
     assert last_lines[0].endswith(f" on {target}: succeeded")
     assert last_lines[1].startswith("Rows landed (generator): addresses ")
     assert "failed 0 (+0 unit)" in last_lines[3]
-    assert last_lines[4] == "Contracts: 13 of 13 suites passed"
-    assert last_lines[5] == "Published: 11 marts to core, marketing, product"
-    # Where to look next: the Data Docs index, and the run in the Prefect UI (opened in
-    # tests/test_command_line.py).
-    look = re.fullmatch(
-        r"Look next: Data Docs (file://\S+); this run in Prefect http://\S+/runs/flow-run/\S+",
-        last_lines[6],
+    assert last_lines[4] == "Contracts: 14 of 14 suites passed"
+    assert last_lines[5] == "Published: 12 marts to core, marketing, product"
+    # The third day: the checks against a median need three earlier days.
+    assert last_lines[6] == (
+        "KPIs: 2 of 2 checks within their usual range; 6 could not be checked today (the KPI"
+        " report says why)"
     )
-    assert look, last_lines[6]
+    # Where to look next: the Data Docs index, the KPI report, and the run in the Prefect
+    # UI (opened in tests/test_command_line.py).
+    look = re.fullmatch(
+        r"Look next: Data Docs (file://\S+); the KPI report (file://\S+);"
+        r" this run in Prefect http://\S+/runs/flow-run/\S+",
+        last_lines[7],
+    )
+    assert look, last_lines[7]
     index = Path(unquote(urlparse(look[1]).path))
     assert index.name == "index.html" and index.is_file(), index
+    report = Path(unquote(urlparse(look[2]).path))
+    assert report == index.parent / "kpis" / f"{AS_OF}.html" and report.is_file(), report
 
 
 @pytest.mark.parametrize("relation", sorted(PUBLISHED_COLUMNS))
@@ -254,3 +281,16 @@ def test_page_views_are_the_raw_page_view_events(published: PipelineRun) -> None
     mart = published.table("product.fact_page_views")
     assert sorted(mart.event_id) == sorted(page_views.event_id)
     assert mart.product_name.notna().all() and mart.state.notna().all()
+
+
+def test_daily_kpis_match_raw(published: PipelineRun) -> None:
+    """Every KPI of each generated day; the first run snapshots only its last day."""
+    raw = {name: published.table(f"raw.{name}") for name in ("events", "orders", "order_items")}
+    expected = expected_daily_kpis(
+        raw["events"], raw["orders"], raw["order_items"], published.table("raw.products"), AS_OF
+    )
+    mart = published.table("core.daily_kpis")
+    assert_kpis_match(mart, expected)
+    assert len(mart) == 3
+    assert mart.sort_values("kpi_date").is_recorded_on_the_day.tolist() == [False, False, True]
+    assert expected.top_products_by_conversion.notna().all()

@@ -126,7 +126,7 @@ def test_a_mart_in_a_new_unit_is_built_audited_published_and_held_to_its_suite(
 ) -> None:
     code, output = _run(project, "--seed", SEED)
     assert code == 0, output
-    assert "Published: 12 marts to core, garden, marketing, product" in output
+    assert "Published: 13 marts to core, garden, marketing, product" in output
     expected = _query(
         project,
         "select product_id, count(*) from raw.events"
@@ -134,7 +134,7 @@ def test_a_mart_in_a_new_unit_is_built_audited_published_and_held_to_its_suite(
     )
     assert expected and _published(project) == expected
     assert _query(project, f"select * from audit_{MART} order by product_id") == expected
-    assert "Contracts: 13 of 13 suites passed" in output  # the mart has no suite yet
+    assert "Contracts: 14 of 14 suites passed" in output  # the mart has no suite yet
 
     suite_file = project / "gx" / "expectations" / UNIT / "product_page_views.json"
     suite_file.parent.mkdir()
@@ -151,6 +151,6 @@ def test_a_mart_in_a_new_unit_is_built_audited_published_and_held_to_its_suite(
     suite_file.write_text(json.dumps(_suite(max_views=10_000)))
     code, output = _run(project, "--skip-landing")
     assert code == 0, output
-    assert "Contracts: 14 of 14 suites passed" in output
-    assert "Published: 12 marts to core, garden, marketing, product" in output
+    assert "Contracts: 15 of 15 suites passed" in output
+    assert "Published: 13 marts to core, garden, marketing, product" in output
     assert _published(project) == expected

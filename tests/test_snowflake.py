@@ -26,7 +26,7 @@ from tests.events import Event, wait_for_events
 from tests.exports import break_page_urls, export_with
 from tests.servers import silent_server, snowflake_emulator
 
-MARTS = 13
+MARTS = 14
 # Generated or installed trees that no run writes a secret into by design, and that are big.
 NOT_SEARCHED = {".venv", ".git"}
 

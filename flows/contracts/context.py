@@ -84,11 +84,11 @@ def open_project() -> AbstractDataContext:
     config["plugins_directory"] = str(root / config["plugins_directory"])
     context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(**config))
     for path in sorted((root / SUITES_FOLDER).glob("*/*.json")):
-        context.suites.add(_suite(path))
+        context.suites.add(_load_suite(path))
     return context
 
 
-def _suite(path: Path) -> ExpectationSuite:
+def _load_suite(path: Path) -> ExpectationSuite:
     """The suite in gx/expectations/<schema>/<table>.json, named <schema>.<table>. Its ids,
     if any, are not kept: GX gives each loaded suite and expectation new ones."""
     name = f"{path.parent.name}.{path.stem}"

@@ -6,7 +6,7 @@ import duckdb
 
 from flows.landing.errors import LandingError
 from flows.landing.raw_schema import RAW_SCHEMA, RAW_TABLES, Column
-from flows.landing.raw_tables import table_exists
+from flows.warehouse.duckdb import table_exists
 
 
 def write_csv_export(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
@@ -15,7 +15,7 @@ def write_csv_export(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
     UTF-8, comma-delimited, header row, NULL as an empty field, timestamps in
     ISO-8601 UTC ending in Z.
     """
-    missing = [name for name in RAW_TABLES if not table_exists(con, name)]
+    missing = [name for name in RAW_TABLES if not table_exists(con, RAW_SCHEMA, name)]
     if missing:
         raise LandingError(
             f"Nothing to export: the warehouse has no raw table(s) {', '.join(missing)}."

@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 from flows.landing.raw_schema import RAW_SCHEMA, RAW_TABLES, RawTable
+from flows.warehouse.duckdb import table_exists
 
 _PANDAS_DTYPES = {
     "VARCHAR": "str",
@@ -17,17 +18,6 @@ _PANDAS_DTYPES = {
 }
 _INCOMING = "landing_incoming"
 _CHANGES = "landing_changes"
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    found = _count(
-        con,
-        "SELECT count(*) FROM information_schema.tables"
-        " WHERE table_catalog = current_database()"
-        " AND table_schema = ? AND table_name = ?",
-        [RAW_SCHEMA, name],
-    )
-    return found > 0
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -42,7 +32,7 @@ def count_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows in each raw table; 0 for a table that does not exist yet."""
     return {
         name: _count(con, f"SELECT count(*) FROM {_qualified(table)}")
-        if table_exists(con, name)
+        if table_exists(con, RAW_SCHEMA, name)
         else 0
         for name, table in RAW_TABLES.items()
     }
@@ -81,10 +71,10 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: RawTable, rows: list[tup
     return len(rows)
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str, parameters: list | None = None) -> int:
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     # fetchall, not fetchone: DuckDB 2 refuses further work on a connection
     # whose last result was not read to the end.
-    ((value,),) = con.execute(sql, parameters or []).fetchall()
+    ((value,),) = con.execute(sql).fetchall()
     return value
 
 

@@ -8,6 +8,7 @@ Snowflake (prod). Each implementation does the run's warehouse work the same way
   where dbt's tests and the contracts check them; only when every check passed are all of
   them brought to `<unit>` at once, so readers see yesterday's marts or today's, never a
   mix. When a check fails nothing is published and the audit tables stay for inspection;
+- read_table: a small table's rows (the KPI mart, for the morning report);
 - lock_name: the Prefect concurrency limit that keeps two runs from writing it at once.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 # The landing imports the DuckDB warehouse's transaction: nothing here imports the landing.
 if TYPE_CHECKING:
@@ -51,6 +52,9 @@ class Warehouse(Protocol):
     def publish(self, marts: list[Relation], contracts: ContractReport) -> list[str]:
         """Bring every published mart to its audited version at once, as it passed
         `contracts`; their names."""
+
+    def read_table(self, table: str) -> list[dict[str, Any]]:
+        """Every row of `table` (schema.name), keyed by lowercase column name."""
 
 
 def for_target(target: Target, duckdb_file: Path, landing_file: Path) -> Warehouse:

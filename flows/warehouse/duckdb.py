@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 import pyarrow as pa
@@ -43,6 +43,15 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.rollback()
         raise
     con.commit()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    [(found,)] = con.execute(
+        "SELECT count(*) FROM information_schema.tables"
+        " WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchall()
+    return found > 0
 
 
 @dataclass(frozen=True)
@@ -128,17 +137,16 @@ class DuckDBWarehouse:
                     )
         return sorted(mart.published for mart in marts)
 
+    def read_table(self, table: str) -> list[dict[str, Any]]:
+        with self.connect() as con:
+            rows = con.table(table)
+            return [dict(zip(rows.columns, row, strict=True)) for row in rows.fetchall()]
+
 
 def _published_contracts(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """The fingerprint of each suite the published marts passed; none before the first
     publication."""
-    schema, table = PUBLISHED_CONTRACTS.split(".")
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables"
-        " WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
-        [schema, table],
-    ).fetchall()
-    if exists == [(0,)]:
+    if not table_exists(con, *PUBLISHED_CONTRACTS.split(".")):
         return {}
     return dict(con.execute(f"SELECT suite, fingerprint FROM {PUBLISHED_CONTRACTS}").fetchall())
 

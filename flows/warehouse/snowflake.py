@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
@@ -88,6 +88,13 @@ class SnowflakeWarehouse:
                     cursor.execute(f"DELETE FROM {mart.published}")
                     cursor.execute(f"INSERT INTO {mart.published} SELECT * FROM {mart.audit}")
         return sorted(mart.published for mart in marts)
+
+    def read_table(self, table: str) -> list[dict[str, Any]]:
+        with snowflake.connect() as con:
+            cursor = con.cursor()
+            cursor.execute(f"SELECT * FROM {table}")
+            columns = [column.name.lower() for column in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _columns(cursor: SnowflakeCursor, relation: str) -> list[tuple[str, str]]:

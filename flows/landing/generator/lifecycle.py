@@ -1,12 +1,13 @@
 """An order's whole life after checkout, as a pure function of its row.
 
 Shipping time, service, tracking id, estimate and delivery time all derive from
-(seed, order_id, user_id, created_at), so the state of any order as of any
-moment can be recomputed from the order row alone.
+(seed, order_id, user_id, created_at) and the slow-delivery days (scenarios.py),
+so the state of any order as of any moment can be recomputed from the order row
+and the slow-delivery days the landing log records.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flows.landing.generator.customers import loyalty
 from flows.landing.generator.seeding import new_id, seeded_rng
@@ -14,6 +15,7 @@ from flows.landing.generator.seeding import new_id, seeded_rng
 FAST_SERVICES = ("ups", "fedex")
 SLOW_SERVICES = ("usps", "dhl")
 MISSING_ESTIMATE_CHANCE = 0.1
+SLOW_DELIVERY_DELAY = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,13 @@ class Lifecycle:
         return "delivered"
 
 
-def lifecycle(seed: int, order_id: str, user_id: str, created_at: datetime) -> Lifecycle:
+def lifecycle(
+    seed: int,
+    order_id: str,
+    user_id: str,
+    created_at: datetime,
+    slow_delivery_days: frozenset[date] = frozenset(),
+) -> Lifecycle:
     rng = seeded_rng(seed, "order", order_id)
     shipped_at = created_at + timedelta(seconds=rng.randint(2 * 3600, 40 * 3600))
     # Loyal customers more often pick a fast carrier: part of the repeat signal.
@@ -53,6 +61,13 @@ def lifecycle(seed: int, order_id: str, user_id: str, created_at: datetime) -> L
         shipping_service=service,
         tracking_id=new_id(rng),
         estimated_delivery_at=estimate if has_estimate else None,
-        delivered_at=delivered_at,
+        delivered_at=_delay(delivered_at, slow_delivery_days),
         shipment_event_id=new_id(rng),
     )
+
+
+def _delay(delivered_at: datetime, slow_delivery_days: frozenset[date]) -> datetime:
+    """A parcel due on a slow-delivery day comes later, again if that day is slow too."""
+    while delivered_at.date() in slow_delivery_days:
+        delivered_at += SLOW_DELIVERY_DELAY
+    return delivered_at

@@ -1,7 +1,7 @@
 """Placed orders and their rows as of a moment: status, shipping and shipment event."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flows.landing.generator.lifecycle import lifecycle
 from flows.landing.generator.urls import shipping_url
@@ -23,10 +23,15 @@ class PlacedOrder:
     shipment_landed: bool  # a package_shipped event is already in the warehouse
 
 
-def order_as_of(seed: int, order: PlacedOrder, moment: datetime) -> tuple[tuple, tuple | None]:
+def order_as_of(
+    seed: int,
+    order: PlacedOrder,
+    moment: datetime,
+    slow_delivery_days: frozenset[date] = frozenset(),
+) -> tuple[tuple, tuple | None]:
     """The raw.orders row as of `moment`, and its package_shipped event if it
     shipped by then and that event has not landed yet."""
-    life = lifecycle(seed, order.order_id, order.user_id, order.created_at)
+    life = lifecycle(seed, order.order_id, order.user_id, order.created_at, slow_delivery_days)
     status = life.status_at(moment)
     shipped = status != "preparing"
     row = (

@@ -12,10 +12,12 @@ from flows.landing.generator.reference import PROMOS, Promo
 from flows.landing.generator.seeding import new_id, seeded_rng
 from flows.landing.generator.state import ShopState
 from flows.landing.generator.urls import checkout_url, product_url
+from flows.scenarios import Scenario
 
 SIGN_UPS_PER_DAY = 44
 SESSIONS_PER_DAY = 193
 CONVERSION_RATE = 0.62
+CONVERSION_DROP_RATE = 0.40  # on a conversion-drop day (flows/scenarios.py)
 # A session lasts under an hour, so starting by 23:00 keeps it within its day.
 LAST_SESSION_START = timedelta(hours=23)
 FIRST_VISIT_DELAY_SECONDS = 600
@@ -37,9 +39,16 @@ class DayRows:
 
 
 def simulate_day(
-    state: ShopState, *, seed: int, scale: int, day: date, products: list[Product]
+    state: ShopState,
+    *,
+    seed: int,
+    scale: int,
+    day: date,
+    products: list[Product],
+    scenario: Scenario | None = None,
 ) -> DayRows:
-    """The day's new rows; adds the day's sign-ups and buyers to `state`."""
+    """The day's new rows, under the day's `scenario` if any; adds the day's
+    sign-ups and buyers to `state`, and the day itself if its deliveries are slow."""
     rng = seeded_rng(seed, scale, "day", day.isoformat())
     day_start = datetime.combine(day, time())
     sign_ups = sign_up(
@@ -47,8 +56,11 @@ def simulate_day(
     )
     state.customers.extend(sign_ups.customers)
     rows = DayRows(users=sign_ups.users, addresses=sign_ups.addresses)
+    conversion_rate = CONVERSION_DROP_RATE if scenario == "conversion-drop" else CONVERSION_RATE
     for start, customer in _visits(rng, scale, day_start, sign_ups.customers, state):
-        _session(rng, state, rows, start, customer, products)
+        _session(rng, state, rows, start, customer, products, conversion_rate)
+    if scenario == "slow-deliveries":
+        state.slow_delivery_days |= {day}
     return rows
 
 
@@ -90,9 +102,10 @@ def _session(
     start: datetime,
     customer: Customer,
     products: list[Product],
+    conversion_rate: float,
 ) -> None:
     session_id = new_id(rng)
-    converts = rng.random() < CONVERSION_RATE
+    converts = rng.random() < conversion_rate
     if converts:
         cart_size = rng.choices(range(1, 6), weights=(27, 31, 24, 11, 7))[0]
         views = cart_size + rng.choices(range(4), weights=(30, 35, 25, 10))[0]

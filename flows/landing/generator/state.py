@@ -1,11 +1,13 @@
 """What the generator must know about the shop before simulating the next day."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import duckdb
 
 from flows.landing.generator.customers import Customer, loyalty
 from flows.landing.generator.orders import PlacedOrder
+from flows.landing.landing_log import scenario_days
 
 
 @dataclass
@@ -13,6 +15,7 @@ class ShopState:
     customers: list[Customer] = field(default_factory=list)  # by (created_at, user_id)
     buyers: set[str] = field(default_factory=set)  # users who have ordered
     open_orders: list[PlacedOrder] = field(default_factory=list)  # not yet delivered
+    slow_delivery_days: frozenset[date] = frozenset()  # days of the slow-deliveries scenario
 
 
 def load_state(con: duckdb.DuckDBPyConnection, seed: int) -> ShopState:
@@ -40,4 +43,4 @@ def load_state(con: duckdb.DuckDBPyConnection, seed: int) -> ShopState:
             """
         ).fetchall()
     ]
-    return ShopState(customers, buyers, open_orders)
+    return ShopState(customers, buyers, open_orders, scenario_days(con, "slow-deliveries"))
