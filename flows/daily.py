@@ -1,4 +1,5 @@
-"""The daily Greenery run: land → check raw → snapshot → build → validate → publish → record.
+"""The daily Greenery run: land → check raw → snapshot → build → validate → publish → KPIs →
+record.
 
 python -m flows.daily [--as-of YYYY-MM-DD] [--raw-dir DIR] [--scale N] [--seed N]
                       [--history-days N] [--target dev|prod] [--skip-landing]
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from deployments import local_server
-from flows.scenarios import SCENARIOS
+from flows.scenarios import NOT_GENERATED, SCENARIOS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -109,9 +110,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     if args.scenario and (args.raw_dir or args.skip_landing):
-        parser.error(
-            "--scenario changes generated data: it cannot go with --raw-dir or --skip-landing"
-        )
+        parser.error(NOT_GENERATED)
     return args
 
 

@@ -19,9 +19,9 @@ from flows import snowflake
 from flows.console import say
 from flows.contracts import ContractReport
 from flows.contracts.site import add_dbt_docs, hosted, link, sync_to_bucket
-from flows.failures import RunStopped, log_stops_without_traceback
+from flows.failures import RunStopped, UsageError, log_stops_without_traceback
 from flows.faults import WAREHOUSE_RETRIES, exclusive_warehouse, reaching_the_warehouse
-from flows.kpis import KpiFile, KpiReport, check_kpis, load_kpis
+from flows.kpis import KpiFile, KpiReport, check_kpis, last_complete_day, load_kpis
 from flows.kpis.definitions import check_against_project
 from flows.kpis.report import write_page
 from flows.landing import LandingError, LandingResult, Scenario, land_csv_export, land_generated
@@ -35,6 +35,7 @@ from flows.reporting import (
     publish_kpi_artifact,
     run_page_url,
 )
+from flows.scenarios import NOT_GENERATED
 from flows.settings import DUCKDB_PATH_ENV, duckdb_path, snowflake_landing_path
 from flows.summary import RunSummary, not_published_line
 from flows.transform import (
@@ -144,6 +145,8 @@ def greenery_daily(
     log_stops_without_traceback()
     summary = RunSummary(as_of=as_of or _today(), target=target, run_url=run_page_url())
     try:
+        if scenario and (raw_dir or skip_landing):  # the deployment's parameters, say
+            raise UsageError(f"{NOT_GENERATED}.")
         warehouse = _prepare(target, snowflake_credentials_block)
         kpis = load_kpis()
         with exclusive_warehouse(warehouse.lock_name()):
@@ -260,7 +263,8 @@ def _transform_and_validate(warehouse: Warehouse, summary: RunSummary, kpis: Kpi
         return
     say("Checking the shop's KPIs")
     [kpi_mart] = [mart for mart in summary.marts if mart.published == kpis.mart]
-    summary.kpis = check_the_kpis(warehouse, kpi_mart, kpis, as_of)
+    day = last_complete_day(as_of, _today())
+    summary.kpis = check_the_kpis(warehouse, kpi_mart, kpis, day)
     if summary.kpis:
         publication = summary.publication_line()
         page = write_page(summary.kpis, publication, summary.published is not None, site_root)

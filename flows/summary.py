@@ -95,19 +95,29 @@ class RunSummary:
 
     def _kpi_lines(self) -> list[str]:
         if self.kpis is None:
-            why = "dbt failed" if self.failures else f"the KPI mart has no row for {self.as_of}"
+            why = (
+                "dbt failed"
+                if self.failures
+                else "the KPI mart has no row for the last complete day"
+            )
             return [f"KPIs: not checked ({why})"]
         report = self.kpis
         checked, breaches = len(report.checked), report.breaches
         if breaches:
-            line = f"KPIs: {len(breaches)} of {checked} checks out of their usual range"
+            line = (
+                f"KPIs for {report.day}: {len(breaches)} of {checked} checked KPIs out of"
+                " their usual range"
+            )
             if self.published is None:
                 line += " (not notified: the data failed its checks)"
         else:
-            line = f"KPIs: {checked} of {checked} checks within their usual range"
+            line = (
+                f"KPIs for {report.day}: {checked} of {checked} checked KPIs within their"
+                " usual range"
+            )
         unchecked = sum(r.not_checked is not None for r in report.results if r.kpi.check)
         if unchecked:
-            line += f"; {unchecked} could not be checked today (the KPI report says why)"
+            line += f"; {unchecked} could not be checked (the KPI report says why)"
         lines = [line]
         lines.extend(f"  OUT OF RANGE {breach_line(r, report.median_days)}" for r in breaches)
         if self.rebuilt and report.recorded_later:

@@ -90,6 +90,15 @@ def _top_products(
     return ", ".join(f"{name} ({_percent(b, v)}%)" for _, _, name, b, v in top) or None
 
 
+def as_stored(column: str, value: float | None) -> float | None:
+    """A KPI as the mart stores it: shares to 4 decimals, money and hours to 2, halves away
+    from zero as SQL's round() does."""
+    if value is None or pd.isna(value):
+        return None
+    places = "0.0001" if column.endswith("_rate") else "0.01"
+    return float(Decimal(repr(float(value))).quantize(Decimal(places), rounding=ROUND_HALF_UP))
+
+
 def assert_kpis_match(mart: pd.DataFrame, expected: pd.DataFrame) -> None:
     """Every KPI of every day, to the mart's rounding (4 decimals for shares, cents, 0.01 h)."""
     mart = mart.assign(kpi_date=pd.to_datetime(mart.kpi_date).dt.date).set_index("kpi_date")

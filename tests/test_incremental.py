@@ -35,6 +35,7 @@ INCREMENTAL_MODELS = (
 DAYS = [AS_OF + timedelta(days=offset) for offset in range(5)]
 LATE_ARRIVAL_DAYS = 1
 LATE_EVENT_ID = "late-page-view-0001"
+LATE_ORDER_ID = "1a7e0000-0000-4000-8000-000000000001"  # order ids appear in URLs
 
 
 class Warehouse:
@@ -73,7 +74,8 @@ class Warehouse:
 
 @pytest.fixture(scope="module")
 def days_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, list]:
-    """Five daily runs, the last after a page view landed late; returns the last build."""
+    """Five daily runs, the last after a page view and an order landed late; returns the
+    last build."""
     scratch = tmp_path_factory.mktemp("incremental")
     warehouse = Warehouse(scratch / "greenery.duckdb", scratch / "target")
     with pytest.MonkeyPatch.context() as patch:
@@ -81,8 +83,35 @@ def days_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, lis
         for day in DAYS[:-1]:
             warehouse.run_day(day)
         _land_a_late_page_view(warehouse.path, day_before=DAYS[-2])
+        _land_a_late_order(warehouse.path, day_before=DAYS[-2])
         last_build = warehouse.run_day(DAYS[-1], tested=True)
         yield warehouse, last_build
+
+
+def _land_a_late_order(path: Path, day_before: date) -> None:
+    """A copy of an order placed the day before, with its items and checkout, under a new
+    id, that the export only now contains."""
+    with duckdb.connect(str(path)) as con:
+        [(order_id,)] = con.execute(
+            "select min(order_id) from raw.orders where cast(created_at as date) = ?",
+            [day_before],
+        ).fetchall()
+        con.execute(
+            "insert into raw.orders select * replace (? as order_id) from raw.orders"
+            " where order_id = ?",
+            [LATE_ORDER_ID, order_id],
+        )
+        con.execute(
+            "insert into raw.order_items select * replace (? as order_id) from raw.order_items"
+            " where order_id = ?",
+            [LATE_ORDER_ID, order_id],
+        )
+        con.execute(
+            "insert into raw.events select * replace"
+            " (? as event_id, ? as order_id, replace(page_url, order_id, ?) as page_url)"
+            " from raw.events where order_id = ? and event_type = 'checkout'",
+            ["late-checkout-0001", LATE_ORDER_ID, LATE_ORDER_ID, order_id],
+        )
 
 
 def _land_a_late_page_view(path: Path, day_before: date) -> None:
@@ -154,3 +183,24 @@ def test_incremental_models_equal_a_full_refresh(days_built: tuple[Warehouse, li
     } <= incremental.keys()
     for name, frame in full_refresh.items():
         pd.testing.assert_frame_equal(incremental[name], frame, obj=name)
+
+
+def test_a_kpi_day_keeps_the_orders_its_own_run_saw(days_built: tuple[Warehouse, list]) -> None:
+    """The order that landed a day late is in fact_orders, but not in the KPIs of the day it
+    was placed: that day's row counts the orders as its snapshot recorded them, on the day's
+    run and in a rebuild alike (test_incremental_models_equal_a_full_refresh)."""
+    warehouse, _ = days_built
+    late_day = DAYS[-2]
+    assert warehouse.query(
+        f"select count(*) from audit_core.fact_orders where order_id = '{LATE_ORDER_ID}'"
+    ) == [(1,)]
+    [(placed,)] = warehouse.query(
+        f"select count(*) from raw.orders where cast(created_at as date) = '{late_day}'"
+    )
+    kpis = dict(
+        warehouse.query("select kpi_date, orders from audit_core.daily_kpis order by kpi_date")
+    )
+    assert kpis[late_day] == placed - 1
+    assert warehouse.query(
+        "select count(*) from audit_core.daily_kpis where not is_recorded_on_the_day"
+    ) == [(2,)], "the first run's two days of history have no snapshot of their own"

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from flows.kpis import KPIS_FILE, KpiFile, check_kpis, load_kpis
+from flows.kpis import KPIS_FILE, KpiFile, check_kpis, last_complete_day, load_kpis
 from flows.kpis.definitions import KpiFileError, check_against_project
-from flows.kpis.report import NO_VALUE, change, formatted, markdown
+from flows.kpis.report import NO_VALUE, change, formatted, markdown, write_page
 from flows.marts import mart_columns
 from tests.conftest import PipelineRun, project_manifest, project_relations, run_pipeline
 from tests.kpi_oracle import assert_kpis_match, expected_daily_kpis
@@ -79,7 +79,7 @@ def test_a_check_breaks_when_the_day_lies_too_far_from_its_median() -> None:
     kpis = _kpis(check={"max_percent_below_median": 20, "max_percent_above_median": 50})
     ordinary = [0.60, 0.62, 0.58, 0.61, 0.63, 0.59, 0.60]
 
-    report = check_kpis(kpis, _days(*ordinary, 0.49), DAY)  # 18.7% below 0.6025
+    report = check_kpis(kpis, _days(*ordinary, 0.49), DAY)  # 18.3% below 0.60
     assert report and report.breaches == []
     [result] = check_kpis(kpis, _days(*ordinary, 0.30), DAY).breaches
     assert result.median == pytest.approx(0.60)
@@ -111,6 +111,26 @@ def test_bounds_apply_from_the_first_day() -> None:
     assert not check_kpis(kpis, _days(0.5), DAY).breaches
     assert check_kpis(kpis, _days(None), DAY).results[0].not_checked == "no value today"
     assert check_kpis(kpis, _days(0.5), DAY + timedelta(days=1)) is None  # no row for the day
+
+
+def test_a_median_of_zero_leaves_the_check_unapplied_and_says_so() -> None:
+    kpis = _kpis(check={"max_percent_below_median": 20})
+    [result] = check_kpis(kpis, _days(0.0, 0.0, 0.0, 0.5), DAY).results
+    assert (result.breaches, result.not_checked) == ([], "its median is 0")
+
+
+def test_the_report_describes_the_last_complete_day() -> None:
+    assert last_complete_day(DAY, started=DAY + timedelta(days=1)) == DAY
+    # The scheduled morning run for today: today is not over.
+    assert last_complete_day(DAY, started=DAY) == DAY - timedelta(days=1)
+
+
+def test_the_report_page_shows_names_from_the_data_as_text(tmp_path: Path) -> None:
+    rows = [{"kpi_date": DAY, "top_products_by_conversion": "<script>alert(1)</script> (80.0%)"}]
+    report = check_kpis(_kpis(), rows, DAY)
+    assert report
+    page = write_page(report, "Published: 12 marts", True, tmp_path).read_text()
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_numbers_are_formatted_for_people() -> None:
@@ -228,6 +248,6 @@ def test_a_rebuilt_history_says_which_days_had_no_snapshot_of_their_own(
         in export_run.output
     )
     assert (
-        "KPIs: 1 of 1 checks within their usual range; 7 could not be checked today"
-        in export_run.output
+        f"KPIs for {EXPORT_DAY}: 1 of 1 checked KPIs within their usual range; 7 could not be"
+        " checked" in export_run.output
     )

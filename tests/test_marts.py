@@ -138,8 +138,8 @@ def test_the_run_reports_success_and_what_it_did(published: PipelineRun) -> None
     assert last_lines[5] == "Published: 12 marts to core, marketing, product"
     # The third day: the checks against a median need three earlier days.
     assert last_lines[6] == (
-        "KPIs: 2 of 2 checks within their usual range; 6 could not be checked today (the KPI"
-        " report says why)"
+        f"KPIs for {AS_OF}: 2 of 2 checked KPIs within their usual range; 6 could not be checked"
+        " (the KPI report says why)"
     )
     # Where to look next: the Data Docs index, the KPI report, and the run in the Prefect
     # UI (opened in tests/test_command_line.py).

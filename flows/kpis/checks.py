@@ -48,6 +48,13 @@ class KpiReport:
         return [r for r in self.results if r.kpi.check is not None and r.not_checked is None]
 
 
+def last_complete_day(as_of: date, started: date) -> date:
+    """The day the morning report describes, as the mart is built to it
+    (macros/as_of.sql): the --as-of day once it has ended; during it (the scheduled morning
+    run for today), the day before, whose data is whole."""
+    return as_of if started > as_of else as_of - timedelta(days=1)
+
+
 def check_kpis(kpis: KpiFile, rows: list[dict[str, Any]], day: date) -> KpiReport | None:
     """The KPIs of `day` from the mart's rows (any order); None when it has no row for it."""
     by_day = {_as_date(row[kpis.day_column]): row for row in rows}
@@ -101,6 +108,8 @@ def _result(
             not_checked=f"its median needs {kpis.min_history_days} earlier days with a value,"
             f" {len(history)} of the last {kpis.median_days} have one",
         )
+    if median == 0 and uses_median:
+        return replace(result, breaches=breaches, not_checked="its median is 0")
     if median is not None:
         breaches += _median_breaches(check, today, median, kpis.median_days)
     return replace(result, breaches=breaches)

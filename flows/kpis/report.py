@@ -141,7 +141,9 @@ def write_page(report: KpiReport, publication: str, data_passed: bool, site_root
     page = site_root / PAGES / f"{report.day.isoformat()}.html"
     page.parent.mkdir(parents=True, exist_ok=True)
     body = (
-        MarkdownIt("commonmark").enable("table").render(markdown(report, publication, data_passed))
+        MarkdownIt("commonmark", {"html": False})
+        .enable("table")
+        .render(markdown(report, publication, data_passed))
     )
     page.write_text(
         "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"

@@ -5,11 +5,13 @@
     (orders_recorded_at): an order that landed late, or changed later, does not change a
     day already reported. A day without a snapshot of its own (before the first one, or a
     day no run recorded) takes the next snapshot's records, and says so
-    (recorded_on_the_day is false). Sessions come from the events, which do not change.
+    (is_recorded_on_the_day is false). Sessions come from the events, which do not change.
 
-    Incremental: a run adds the days after the last one kept, up to its --as-of day, and
-    replaces that day's row when run again; earlier rows are kept as they were reported.
-    --full-refresh rebuilds every day from the snapshots and the events. -#}
+    Incremental: a run adds the days after the last one kept, up to the last complete day
+    (its --as-of day, or the day before for a run during that day, such as the scheduled
+    morning run: a day's row is never made from part of it), and replaces that day's row
+    when run again; earlier rows are kept as they were reported. --full-refresh rebuilds
+    every day from the snapshots and the events. -#}
 {{
     config(
         materialized='incremental',
@@ -81,11 +83,11 @@ days as (
 
     from all_days
     where
-        kpi_date <= {{ as_of_date() }}
+        kpi_date <= {{ last_complete_day() }}
     {% if is_incremental() %}
         and (
             kpi_date > (select max(kpi_date) from {{ this }})
-            or kpi_date = {{ as_of_date() }}
+            or kpi_date = {{ last_complete_day() }}
         )
     {% endif %}
 
@@ -103,7 +105,9 @@ day_records as (
     select
         days.kpi_date,
         days.day_end,
-        min(snapshot_moments.recorded_at) as orders_recorded_at
+        -- None after the day's end: the latest snapshot found no order new or changed
+        -- since, so the orders stand as they were at the day's end.
+        coalesce(min(snapshot_moments.recorded_at), days.day_end) as orders_recorded_at
 
     from days
     left join snapshot_moments
@@ -265,8 +269,7 @@ final as (
         round(orders_per_day.mean_delivery_hours, 2) as mean_delivery_hours,
         top_products.top_products_by_conversion,
         day_records.orders_recorded_at,
-        coalesce(day_records.orders_recorded_at = day_records.day_end, false)
-            as is_recorded_on_the_day
+        day_records.orders_recorded_at = day_records.day_end as is_recorded_on_the_day
 
     from day_records
     left join sessions_per_day
