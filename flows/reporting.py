@@ -46,10 +46,12 @@ def run_page_url() -> str | None:
     return url_for("flow-run", obj_id=flow_run.id) if flow_run.id else None
 
 
-def _emit(event: str, target: str, payload: ContractPayload) -> None:
+def _emit(
+    event: str, resource: dict[str, str], payload: ContractPayload | KpiBreachPayload
+) -> None:
     emit_event(
         event=event,
-        resource=table_resource(payload.table, target),
+        resource=resource,
         related=_flow_run_related(),
         payload=payload.model_dump(mode="json"),
     )
@@ -77,7 +79,8 @@ def emit_suite_event(suite: SuiteResult, docs_index: str, target: str, publicati
         publication=publication,
         flow_run_url=run_page_url(),
     )
-    _emit(CONTRACT_PASSED_EVENT if suite.success else CONTRACT_FAILED_EVENT, target, payload)
+    event = CONTRACT_PASSED_EVENT if suite.success else CONTRACT_FAILED_EVENT
+    _emit(event, table_resource(payload.table, target), payload)
 
 
 def emit_dbt_failure_event(failure: CheckFailure, target: str, publication: str) -> None:
@@ -98,7 +101,7 @@ def emit_dbt_failure_event(failure: CheckFailure, target: str, publication: str)
         publication=publication,
         flow_run_url=run_page_url(),
     )
-    _emit(CONTRACT_FAILED_EVENT, target, payload)
+    _emit(CONTRACT_FAILED_EVENT, table_resource(payload.table, target), payload)
 
 
 def emit_landing_failure_event(error: LandingError, target: str, publication: str) -> None:
@@ -122,7 +125,7 @@ def emit_landing_failure_event(error: LandingError, target: str, publication: st
         publication=publication,
         flow_run_url=run_page_url(),
     )
-    _emit(CONTRACT_FAILED_EVENT, target, payload)
+    _emit(CONTRACT_FAILED_EVENT, table_resource(payload.table, target), payload)
 
 
 def contracts_markdown(report: ContractReport, publication: str, dbt_docs: str | None) -> str:
@@ -202,12 +205,7 @@ def emit_kpi_breach_events(
             report_url=report_url,
             flow_run_url=run_page_url(),
         )
-        emit_event(
-            event=KPI_BREACHED_EVENT,
-            resource=kpi_resource(kpi.column, kpi.label, kpi.unit, target),
-            related=_flow_run_related(),
-            payload=payload.model_dump(mode="json"),
-        )
+        _emit(KPI_BREACHED_EVENT, kpi_resource(kpi.column, kpi.label, kpi.unit, target), payload)
 
 
 def publish_kpi_artifact(

@@ -115,9 +115,8 @@ class RunSummary:
                 f"KPIs for {report.day}: {checked} of {checked} checked KPIs within their"
                 " usual range"
             )
-        unchecked = sum(r.not_checked is not None for r in report.results if r.kpi.check)
-        if unchecked:
-            line += f"; {unchecked} could not be checked (the KPI report says why)"
+        if report.unchecked:
+            line += f"; {len(report.unchecked)} could not be checked (the KPI report says why)"
         lines = [line]
         lines.extend(f"  OUT OF RANGE {breach_line(r, report.median_days)}" for r in breaches)
         if self.rebuilt and report.recorded_later:

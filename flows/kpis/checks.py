@@ -47,6 +47,11 @@ class KpiReport:
     def checked(self) -> list[KpiResult]:
         return [r for r in self.results if r.kpi.check is not None and r.not_checked is None]
 
+    @property
+    def unchecked(self) -> list[KpiResult]:
+        """KPIs with a check that could not be applied today (no value, too little history)."""
+        return [r for r in self.results if r.kpi.check is not None and r.not_checked is not None]
+
 
 def last_complete_day(as_of: date, started: date) -> date:
     """The day the morning report describes, as the mart is built to it
